@@ -1,0 +1,52 @@
+/**
+ * The parts of the `aws-kinesis-agg` package the KPL benchmark uses as its anchor, typed locally:
+ * the package's own typings import `aws-sdk` v2 and omit `RecordAggregator`.
+ */
+
+export interface AnchorUserRecord {
+  partitionKey: string;
+  explicitHashKey?: string;
+  data: Buffer;
+}
+
+export interface AnchorEncodedRecord {
+  partitionKey: string;
+  ExplicitHashKey?: string;
+  data: Buffer;
+}
+
+/** A Kinesis record shaped like SDK v3 GetRecords output. */
+export interface AnchorKinesisRecordV3 {
+  Data: Uint8Array;
+  PartitionKey: string;
+  SequenceNumber: string;
+  ApproximateArrivalTimestamp?: Date;
+}
+
+/** What `deaggregateSync` gives back for SDK v3-shaped input: capitalised keys, `Data` in base64. */
+export interface AnchorDeaggregatedRecordV3 {
+  PartitionKey: string;
+  ExplicitPartitionKey?: string;
+  SequenceNumber: string;
+  SubSequenceNumber?: number;
+  Data: string;
+}
+
+export interface AnchorRecordAggregator {
+  aggregateRecords(
+    records: readonly AnchorUserRecord[],
+    forceFlush: boolean,
+    onReady: (err: Error | null, encoded?: AnchorEncodedRecord) => void,
+  ): void;
+}
+
+export interface AwsKinesisAgg {
+  RecordAggregator: new () => AnchorRecordAggregator;
+  deaggregateSync(
+    record: AnchorKinesisRecordV3,
+    computeChecksums: boolean,
+    afterRecord: (err: Error | null | undefined, records?: AnchorDeaggregatedRecordV3[]) => void,
+  ): void;
+}
+
+export const awsKinesisAgg = require('aws-kinesis-agg') as AwsKinesisAgg;

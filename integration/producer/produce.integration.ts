@@ -1,0 +1,126 @@
+/**
+ * The producer against kinesis-local: events go in through `produce`, come back out through
+ * GetRecords and `decodeAggregatedRecord`, and each is there exactly once, in the shard its hash key
+ * belongs to, also when a shard is split while the producer runs.
+ */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { firstValueFrom, from, interval, lastValueFrom, map, mergeMap, take, toArray } from 'rxjs';
+import { decodeKinesisConfig, producerConf } from '../../lib/config';
+import { decodeAggregatedRecord, hashKeyOf } from '../../lib/kpl';
+import type { ProducerEvent } from '../../lib/model/producer-event';
+import { isSendSuccessful, type SendResult } from '../../lib/model/send-result';
+import { awsKinesisPort } from '../../lib/ports/aws/kinesis-adapter';
+import type { GetRecordsOutput, KinesisAdminPort, KinesisPort, Shard } from '../../lib/ports/kinesis-port';
+import { produce } from '../../lib/producer/produce';
+import { kinesisLocal, testKinesisClient, uniqueName } from '../support/emulators';
+
+interface StoredUserRecord {
+  readonly payload: string;
+  readonly partitionKey: string;
+  readonly shardId: string;
+  /** Whether a KCL consumer would deliver it: not part of an aggregate with a record outside the shard. */
+  readonly deliveredByKcl: boolean;
+}
+
+function inRange(shard: Shard, key: bigint): boolean {
+  return key >= shard.hashKeyRange.startingHashKey && key <= shard.hashKeyRange.endingHashKey;
+}
+
+/** Reads every shard of the stream (closed ones too) from TRIM_HORIZON to the end. */
+async function readAll(port: KinesisPort, stream: string): Promise<{ shards: readonly Shard[]; records: StoredUserRecord[] }> {
+  const shards = await firstValueFrom(port.listShards(stream, { type: 'AT_TRIM_HORIZON' }));
+  const decoder = new TextDecoder();
+  const records: StoredUserRecord[] = [];
+  for (const shard of shards) {
+    let iterator: string | undefined = await firstValueFrom(port.getShardIterator(stream, shard.shardId, { type: 'TRIM_HORIZON' }));
+    while (iterator !== undefined) {
+      const page: GetRecordsOutput = await firstValueFrom(port.getRecords(iterator, 10000));
+      for (const record of page.records) {
+        const users = decodeAggregatedRecord(record.data);
+        if (users === undefined) {
+          records.push({ payload: decoder.decode(record.data), partitionKey: record.partitionKey, shardId: shard.shardId, deliveredByKcl: true });
+          continue;
+        }
+        const delivered = users.every((u) => inRange(shard, u.explicitHashKey === undefined ? hashKeyOf(u.partitionKey) : BigInt(u.explicitHashKey)));
+        for (const u of users) records.push({ payload: decoder.decode(u.data), partitionKey: u.partitionKey, shardId: shard.shardId, deliveredByKcl: delivered });
+      }
+      iterator = page.records.length === 0 && (page.millisBehindLatest ?? 0) === 0 ? undefined : page.nextShardIterator;
+    }
+  }
+  return { shards, records };
+}
+
+function randomEvents(count: number): ProducerEvent[] {
+  return Array.from({ length: count }, (_, i) => ({ partitionKey: randomBytes(8).toString('hex'), payload: `event-${i}-${randomBytes(12).toString('hex')}` }));
+}
+
+describe('produce on kinesis-local', function () {
+  this.timeout(120_000);
+  let client: KinesisClient;
+  let port: KinesisPort & KinesisAdminPort;
+  let stream: string;
+
+  beforeEach(async function () {
+    client ??= testKinesisClient((await kinesisLocal()).endpoint);
+    port = awsKinesisPort(client);
+    stream = uniqueName('producer');
+    await lastValueFrom(port.createStream(stream, 4), { defaultValue: undefined });
+  });
+
+  afterEach(async function () {
+    await lastValueFrom(port.deleteStream(stream), { defaultValue: undefined });
+  });
+
+  const confFor = (name: string) => producerConf(decodeKinesisConfig({ producer: { 'stream-name': name } }), 'producer');
+
+  it('puts 10,000 events with random keys into 4 shards, each exactly once, in the shard its hash key belongs to', async function () {
+    const events = randomEvents(10_000);
+    const results = await lastValueFrom(from(events).pipe(produce(confFor(stream), { kinesis: client }), toArray()));
+
+    expect(results.filter(isSendSuccessful)).to.have.length(10_000);
+    const { shards, records } = await readAll(port, stream);
+    expect(records.map((r) => r.payload).sort()).to.deep.equal(events.map((e) => e.payload as string).sort());
+    const byId = new Map(shards.map((s) => [s.shardId, s]));
+    for (const record of records) expect(inRange(byId.get(record.shardId)!, hashKeyOf(record.partitionKey))).to.equal(true);
+    // Aggregated: a few Kinesis records per shard, not one per event.
+    const resultShards = new Map(results.map((r) => [r.event.payload as string, isSendSuccessful(r) ? r.shardId : undefined]));
+    for (const record of records) expect(resultShards.get(record.payload)).to.equal(record.shardId);
+  });
+
+  it('keeps every event exactly once, as a KCL consumer reads it, across a SplitShard done mid-run', async function () {
+    const events = randomEvents(10_000);
+    const rounds = 50;
+    const perRound = events.length / rounds;
+    // 200 events every 40 ms, about 2 s; the split happens after about a third of them.
+    const source = interval(40).pipe(
+      take(rounds),
+      mergeMap((round) => events.slice(round * perRound, (round + 1) * perRound)),
+    );
+    const results: SendResult[] = [];
+    const producing = lastValueFrom(source.pipe(produce(confFor(stream), { kinesis: client }), map((r) => results.push(r))), { defaultValue: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const [parent] = await firstValueFrom(port.listShards(stream));
+    const middle = (parent!.hashKeyRange.startingHashKey + parent!.hashKeyRange.endingHashKey) / 2n;
+    await lastValueFrom(port.splitShard(stream, parent!.shardId, middle), { defaultValue: undefined });
+    await producing;
+
+    expect(results.filter((r) => !isSendSuccessful(r)).map((r) => (r._tag === 'SendFailed' ? r.reason.message : ''))).to.deep.equal([]);
+    expect(results).to.have.length(10_000);
+    const { shards, records } = await readAll(port, stream);
+    expect(shards).to.have.length(6);
+    const delivered = records.filter((r) => r.deliveredByKcl);
+    // Aggregates that landed on a shard not holding all their records (the KCL drops those) were
+    // sent again whole: exactly their records carry a WrongShard attempt.
+    const dropped = records.filter((r) => !r.deliveredByKcl).map((r) => r.payload);
+    const resent = results.filter((r) => r.attempts.some((a) => a.errorCode === 'WrongShard')).map((r) => r.event.payload as string);
+    expect(dropped.sort()).to.deep.equal(resent.sort());
+    expect(delivered.map((r) => r.payload).sort()).to.deep.equal(events.map((e) => e.payload as string).sort());
+    const byId = new Map(shards.map((s) => [s.shardId, s]));
+    for (const record of delivered) expect(inRange(byId.get(record.shardId)!, hashKeyOf(record.partitionKey))).to.equal(true);
+    // Some records went to the children, which the producer found by refreshing its map.
+    const children = new Set(shards.filter((s) => s.parentShardId === parent!.shardId).map((s) => s.shardId));
+    expect(delivered.some((r) => children.has(r.shardId))).to.equal(true);
+  });
+});

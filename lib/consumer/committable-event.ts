@@ -1,0 +1,119 @@
+/**
+ * The event a consumer hands to the application: a payload (at first the `ConsumerEvent` itself)
+ * bound to the position it came from. `commit()` tells the shard's checkpointer that the event is
+ * done; mapping the payload keeps the binding, so committing a mapped event commits the original.
+ * @packageDocumentation
+ */
+import { concatMap, defer, from, map, take, throwIfEmpty, type ObservableInput, type Observable, type OperatorFunction } from 'rxjs';
+import type { ConsumerEvent } from '../model/consumer-event';
+import type { CompoundSequenceNumber } from '../model/sequence-number';
+
+/**
+ * An event that can be committed.
+ * @typeParam A the payload, `ConsumerEvent` until mapped
+ */
+export interface CommittableEvent<A> {
+  /** What the application works with. */
+  readonly payload: A;
+  /** The record as read, whatever the payload has been mapped to. */
+  readonly event: ConsumerEvent;
+  readonly shardId: string;
+  /** The position of the original record; the checkpoint moves past it once it is committed. */
+  readonly sequenceNumber: CompoundSequenceNumber;
+  /** True once this event, or any event mapped from the same record, has been committed. */
+  readonly committed: boolean;
+  /**
+   * Marks the event as done, so the shard's checkpoint may move past it once every earlier event
+   * is done too. `successful = false` records a skip: it is logged by the seed and otherwise treated
+   * exactly as a success, so a skipped event is not redelivered once a checkpoint passes it.
+   *
+   * Fire-and-forget and idempotent: only the first commit of a record counts; commits after the
+   * shard's pipeline has ended are ignored (the events are redelivered to the next lease holder).
+   * @returns this event, so it can be committed inside `map`
+   */
+  commit(successful?: boolean): this;
+  /** The same binding with payload `f(payload)`. */
+  map<B>(f: (payload: A) => B): CommittableEvent<B>;
+  /**
+   * The same binding with the payload `f` resolves to. Cold: `f` runs on subscription. Only the
+   * first value is used.
+   * @throws (on the error channel) TypeError when `f`'s result completes without a value, since
+   *   the event could then never be committed
+   */
+  mapAsync<B>(f: (payload: A) => ObservableInput<B>): Observable<CommittableEvent<B>>;
+}
+
+/** Shared by an event and every event mapped from it. */
+interface Binding {
+  readonly event: ConsumerEvent;
+  readonly onCommit: (successful: boolean) => void;
+  committed: boolean;
+}
+
+class Committable<A> implements CommittableEvent<A> {
+  constructor(
+    private readonly binding: Binding,
+    readonly payload: A,
+  ) {}
+
+  get event(): ConsumerEvent {
+    return this.binding.event;
+  }
+  get shardId(): string {
+    return this.binding.event.shardId;
+  }
+  get sequenceNumber(): CompoundSequenceNumber {
+    return this.binding.event.sequenceNumber;
+  }
+  get committed(): boolean {
+    return this.binding.committed;
+  }
+
+  commit(successful = true): this {
+    const binding = this.binding;
+    if (!binding.committed) {
+      binding.committed = true;
+      binding.onCommit(successful);
+    }
+    return this;
+  }
+
+  map<B>(f: (payload: A) => B): CommittableEvent<B> {
+    return new Committable(this.binding, f(this.payload));
+  }
+
+  mapAsync<B>(f: (payload: A) => ObservableInput<B>): Observable<CommittableEvent<B>> {
+    return defer(() => from(f(this.payload))).pipe(
+      take(1),
+      throwIfEmpty(() => new TypeError(`mapAsync: the function produced no value for the event at ${this.shardId} ${this.sequenceNumber.toString()}`)),
+      map((b) => new Committable(this.binding, b)),
+    );
+  }
+
+  toString(): string {
+    return `CommittableEvent(${this.shardId} ${this.sequenceNumber.toString()}${this.binding.committed ? ', committed' : ''})`;
+  }
+}
+
+/**
+ * Binds an event to a commit handler.
+ * @param event the record as read; it is also the initial payload
+ * @param onCommit called once, on the first commit of this event or of any event mapped from it
+ */
+export function committableEvent(event: ConsumerEvent, onCommit: (successful: boolean) => void): CommittableEvent<ConsumerEvent> {
+  return new Committable({ event, onCommit, committed: false }, event);
+}
+
+/** Maps each payload, keeping the commit binding. */
+export function mapPayload<A, B>(f: (payload: A) => B): OperatorFunction<CommittableEvent<A>, CommittableEvent<B>> {
+  return map((event) => event.map(f));
+}
+
+/**
+ * Maps each payload through a Promise or Observable, one event at a time so the order is kept,
+ * keeping the commit binding. Only the first value of each result is used.
+ * @throws (on the error channel) TypeError when a result completes without a value
+ */
+export function mapPayloadAsync<A, B>(f: (payload: A) => Promise<B> | Observable<B>): OperatorFunction<CommittableEvent<A>, CommittableEvent<B>> {
+  return concatMap((event) => event.mapAsync(f));
+}

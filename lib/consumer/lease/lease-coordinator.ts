@@ -1,0 +1,568 @@
+/**
+ * The lease coordinator of one consumer: it keeps the lease table in step with the stream's
+ * shards, takes, renews and steals leases in a KCL-compatible way, and tells the consumer which
+ * shards it may read (`LeaseAcquired`) and which it must stop reading (`LeaseLost`).
+ *
+ * Subscribing to {@link LeaseCoordinator.events$} runs, on the injected scheduler:
+ * 1. start-up: the table is created unless it exists, then one shard sync (ListShards, every page;
+ *    missing leases created; skipped when the table has leases and
+ *    `skipShardSyncAtStartupIfLeasesExist` is set). Throttling and other retryable faults are retried with backoff up to
+ *    {@link STARTUP_ATTEMPTS} times; anything else errors `events$`.
+ * 2. take rounds, the first at once and then `takeIntervalMillis` after each round ends: scan the
+ *    table, judge expiry by counters ({@link observeLeases}), decide ({@link assignLeases}), take
+ *    each chosen lease with a write conditional on the counter seen (owner := this worker, counter
+ *    + 1, `ownerSwitchesSinceCheckpoint` + 1 when it had another owner, as the KCL's `takeLease`).
+ *    A throttled scan skips the round; a throttled take is tried {@link TAKE_ATTEMPTS} times.
+ * 3. renewals every failover / 3 − epsilon: each held lease gets a write conditional on its counter.
+ *    A throttled or failed renewal is retried with backoff for as long as the lease is still
+ *    valid here; a failed condition, or no successful write for failover − epsilon since the last
+ *    one began, loses the lease (`LeaseLost`). A locally expired lease is never renewed, so a
+ *    worker cut off from the table stops reading before anyone else may take its shards.
+ * 4. shard sync every `shardSyncIntervalMillis` (and cleanup of finished leases, when enabled).
+ * 5. every `parentShardPollIntervalMillis`, held leases whose parents are not finished are checked
+ *    again; `LeaseAcquired` is emitted only once a shard may be read (`shard-readiness`).
+ *
+ * {@link LeaseCoordinator.checkpoint}, {@link LeaseCoordinator.shardEnded} and
+ * {@link LeaseCoordinator.release} write to held leases on behalf of the shard pipelines. All writes
+ * to one lease go one at a time ({@link writeLanes}), so a renewal never makes a checkpoint fail
+ * its condition. A write whose answer was lost (network fault) makes the next failed condition
+ * read the lease back: if it holds our owner and exactly one more than the counter we wrote on,
+ * it was our own write, and the lease is still ours.
+ *
+ * Failures that retrying cannot cure (access denied, a missing table or stream) error `events$`;
+ * lost leases are values and end only their shard.
+ *
+ * One Subject is used, at the one imperative edge: `checkpoint`, `shardEnded` and `release` are
+ * called by the shard pipelines, and a lease they find lost must also appear on `events$`.
+ * Everything else is timers and per-instance state.
+ * @packageDocumentation
+ */
+import {
+  EMPTY,
+  Subject,
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  exhaustMap,
+  expand,
+  finalize,
+  from,
+  ignoreElements,
+  map,
+  merge,
+  mergeMap,
+  of,
+  retry,
+  tap,
+  throwError,
+  timeout,
+  timer,
+  toArray,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
+import type { Lease } from '../../model/lease';
+import { CompoundSequenceNumber } from '../../model/sequence-number';
+import type { ChildShard, HashKeyRange, KinesisPort, Shard } from '../../ports/kinesis-port';
+import type { LeaseStorePort, LeaseUpdate } from '../../ports/lease-store-port';
+import type { CheckpointWriteResult } from '../checkpoint/checkpoint-write';
+import { newLease } from '../shard-sync/plan-leases';
+import { isReadyToConsume } from '../shard-sync/shard-readiness';
+import { syncShards } from '../shard-sync/sync-shards';
+import { assignLeases } from './assignment';
+import { NO_OBSERVATIONS, observeLeases, type LeaseObservations } from './lease-observations';
+import {
+  STARTUP_ATTEMPTS,
+  TAKE_ATTEMPTS,
+  resolveLeaseSettings,
+  type LeaseCoordinatorSettings,
+  type ResolvedLeaseSettings,
+} from './lease-settings';
+import { backoffDelay, isRetryable } from './store-retry';
+import { writeLanes } from './write-lanes';
+
+/** What the coordinator tells the consumer. */
+export type LeaseEvent =
+  /** This worker holds the lease and the shard may be read now, from `lease.checkpoint`. */
+  | {
+      readonly _tag: 'LeaseAcquired';
+      readonly shardId: string;
+      readonly lease: Lease;
+      /** The shard's hash-key range, from the lease or else from ListShards, when known. */
+      readonly hashKeyRange?: HashKeyRange;
+    }
+  /** This worker no longer holds the lease: stop reading the shard, and do not checkpoint it. */
+  | { readonly _tag: 'LeaseLost'; readonly shardId: string };
+
+/** The per-consumer lease coordinator. */
+export interface LeaseCoordinator {
+  /**
+   * Cold: subscribing starts the table, shard sync, take, renew and readiness timers, and
+   * unsubscribing stops them (held leases are then neither renewed nor released: they expire
+   * after the failover time unless released). Subscribe once at a time; a second concurrent
+   * subscription errors. A new subscription starts afresh from the table, taking back leases that
+   * still name this worker.
+   */
+  readonly events$: Observable<LeaseEvent>;
+  /**
+   * Writes `position` (a record position, not a sentinel) as the shard's checkpoint, conditional on
+   * the held counter and owner; resets `ownerSwitchesSinceCheckpoint` and removes any pending
+   * checkpoint. A success counts as a renewal. A failed condition, or a lease no longer valid here,
+   * gives `LeaseLost` (also emitted on `events$`). Throttling and other store faults arrive on the
+   * error channel; the caller retries. Works while `events$` is not subscribed, as long as the lease
+   * is still valid.
+   */
+  checkpoint(shardId: string, position: CompoundSequenceNumber): Observable<CheckpointWriteResult>;
+  /**
+   * The shard has been read to its end: creates the children's leases (at TRIM_HORIZON, waiting for
+   * their parents; one that exists already is left alone), then, in one conditional write, sets
+   * `childShardIds`, checkpoints SHARD_END and gives the lease up (no owner), so a finished shard
+   * counts for no worker. Child shards become readable at their next readiness check.
+   */
+  shardEnded(shardId: string, childShards: readonly ChildShard[]): Observable<CheckpointWriteResult>;
+  /**
+   * Gives a held lease up after the final checkpoint: removes the owner (counter + 1) conditional
+   * on the held counter, so another worker can take it at its next take round instead of waiting
+   * for it to expire (the KCL drops the lease and lets it expire). This worker will not take it
+   * back for a failover period. Completes without writing when the lease is not held; a throttled
+   * write is retried while the lease is valid, then given up (the lease then expires by itself).
+   */
+  release(shardId: string): Observable<void>;
+}
+
+/** What the coordinator talks to. */
+export interface LeaseCoordinatorDeps {
+  readonly leases: LeaseStorePort;
+  readonly kinesis: KinesisPort;
+  /** Every timer, retry and expiry judgement runs on this clock. */
+  readonly scheduler: SchedulerLike;
+}
+
+/** A lease this worker holds. */
+interface HeldLease {
+  /** As last written (or read back) by this worker. */
+  lease: Lease;
+  /** From this scheduler time on the lease counts as lost: failover − epsilon after the last successful write began. */
+  validUntil: number;
+  /** `LeaseAcquired` has been emitted (its parents were finished). */
+  announced: boolean;
+  /** The last write errored: it may have been applied although no answer came back. */
+  uncertain: boolean;
+  /** A renewal (with its retries) is under way. */
+  renewing: boolean;
+}
+
+/** The outcome of one write to a held lease. */
+type HeldWrite = { readonly _tag: 'Written'; readonly lease: Lease } | { readonly _tag: 'Lost' };
+
+const LOST: HeldWrite = { _tag: 'Lost' };
+
+/** Marks a take lost to another worker's take of the same free lease. */
+const CONTENDED = { _tag: 'Contended' } as const;
+type Contended = typeof CONTENDED;
+
+/** What one take round did. */
+interface TakeRound {
+  readonly loop: TakeLoop;
+  readonly events: readonly LeaseEvent[];
+  /** A free lease went to another worker first. */
+  readonly contended: boolean;
+}
+
+/** State of the take loop, carried from round to round. */
+interface TakeLoop {
+  readonly observations: LeaseObservations;
+  /** No round has scanned the table yet. */
+  readonly first: boolean;
+}
+
+/**
+ * Builds a coordinator. Nothing happens until {@link LeaseCoordinator.events$} is subscribed.
+ * @throws ConfigError when a setting is missing or out of range
+ */
+export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoordinatorSettings): LeaseCoordinator {
+  const conf: ResolvedLeaseSettings = resolveLeaseSettings(settings);
+  const { leases: store, scheduler } = deps;
+  const { tableName, workerId } = conf;
+  const now = (): number => scheduler.now();
+
+  // Per-instance state.
+  const held = new Map<string, HeldLease>();
+  const releasedAt = new Map<string, number>();
+  const shardRanges = new Map<string, HashKeyRange>();
+  const lanes = writeLanes();
+  const notices = new Subject<LeaseEvent>();
+  let running = false;
+
+  // ------------------------------------------------------------------ events
+
+  const acquired = (shardId: string, entry: HeldLease): LeaseEvent => {
+    const hashKeyRange = rangeOf(entry.lease) ?? shardRanges.get(shardId);
+    return { _tag: 'LeaseAcquired', shardId, lease: entry.lease, ...(hashKeyRange === undefined ? {} : { hashKeyRange }) };
+  };
+
+  /** Forgets `entry` if it is still the held one; the event is for a lease the consumer was told about. */
+  const drop = (shardId: string, entry: HeldLease): LeaseEvent | undefined => {
+    if (held.get(shardId) !== entry) return undefined;
+    held.delete(shardId);
+    return entry.announced ? { _tag: 'LeaseLost', shardId } : undefined;
+  };
+
+  const lose = (shardId: string, entry: HeldLease): Observable<LeaseEvent> =>
+    defer(() => {
+      const event = drop(shardId, entry);
+      return event === undefined ? EMPTY : of(event);
+    });
+
+  /** For losses found by the pipelines' own calls. */
+  const loseNoticed = (shardId: string, entry: HeldLease): void => {
+    const event = drop(shardId, entry);
+    if (event !== undefined) notices.next(event);
+  };
+
+  // ------------------------------------------------------------------ writes to held leases
+
+  const validFor = (startedAt: number): number => startedAt + conf.failoverTimeMillis - conf.epsilonMillis;
+
+  /**
+   * One conditional write to a held lease, in its lane, bounded by the lease's validity. Resolves a
+   * failed condition that follows an errored write by reading the lease back.
+   * @param build the update, from the lease as currently held (evaluated when the lane is free)
+   * @param options.requireHeld lose rather than write when the entry is no longer the held one
+   * @param options.done whether a read-back lease already shows this very write applied
+   */
+  const writeHeld = (
+    shardId: string,
+    entry: HeldLease,
+    build: (lease: Lease) => LeaseUpdate,
+    options: { readonly requireHeld: boolean; readonly done?: (stored: Lease) => boolean },
+  ): Observable<HeldWrite> => {
+    const attempt = (afterReadBack: boolean): Observable<HeldWrite> =>
+      defer(() => {
+        if ((options.requireHeld && held.get(shardId) !== entry) || now() >= entry.validUntil) return of(LOST);
+        const startedAt = now();
+        const update = build(entry.lease);
+        return store.updateLease(tableName, shardId, update).pipe(
+          tap({ error: () => (entry.uncertain = true) }),
+          concatMap((result): Observable<HeldWrite> => {
+            if (result._tag === 'Written') {
+              entry.lease = result.lease;
+              entry.validUntil = Math.max(entry.validUntil, validFor(startedAt));
+              entry.uncertain = false;
+              return of(result);
+            }
+            if (!entry.uncertain || afterReadBack) return of(LOST);
+            return store.getLease(tableName, shardId).pipe(
+              concatMap((stored) => {
+                entry.uncertain = false;
+                if (stored === undefined || stored.leaseCounter !== update.expectedCounter + 1) return of(LOST);
+                if (options.done?.(stored) === true) {
+                  entry.lease = stored;
+                  return of<HeldWrite>({ _tag: 'Written', lease: stored });
+                }
+                if (stored.leaseOwner !== workerId) return of(LOST);
+                // Our own earlier write went through after all; write again on top of it.
+                entry.lease = stored;
+                return attempt(true);
+              }),
+            );
+          }),
+        );
+      });
+    return defer(() =>
+      lanes.run(shardId, attempt(false)).pipe(
+        timeout({ first: Math.max(0, entry.validUntil - now()), with: () => of(LOST), scheduler }),
+      ),
+    );
+  };
+
+  /**
+   * Retry policy for writes that may go on while the lease is valid: exponential backoff, the last
+   * try fitted into what is left of the lease's validity (less epsilon, for the answer to come).
+   */
+  const retryWhileValid = (entry: HeldLease) => (error: unknown, attempt: number): Observable<unknown> => {
+    const left = entry.validUntil - now() - conf.epsilonMillis;
+    if (!isRetryable(error) || left <= 0) return throwError(() => error);
+    return timer(Math.min(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), left), scheduler);
+  };
+
+  // ------------------------------------------------------------------ renewals
+
+  const renew = (shardId: string, entry: HeldLease): Observable<LeaseEvent> =>
+    defer(() => {
+      if (held.get(shardId) !== entry) return EMPTY;
+      if (now() >= entry.validUntil) return lose(shardId, entry);
+      // A renewal still retrying, or another write on its way (which renews when it succeeds), is enough.
+      if (entry.renewing || lanes.isBusy(shardId)) return EMPTY;
+      entry.renewing = true;
+      return writeHeld(shardId, entry, (lease) => ({ expectedCounter: lease.leaseCounter }), { requireHeld: true }).pipe(
+        retry({ delay: retryWhileValid(entry) }),
+        concatMap((result) => (result._tag === 'Written' ? EMPTY : lose(shardId, entry))),
+        catchError((error: unknown) => (isRetryable(error) ? lose(shardId, entry) : throwError(() => error))),
+        finalize(() => (entry.renewing = false)),
+      );
+    });
+
+  const renewals$ = timer(conf.renewIntervalMillis, conf.renewIntervalMillis, scheduler).pipe(
+    mergeMap(() => from([...held]).pipe(mergeMap(([shardId, entry]) => renew(shardId, entry)))),
+  );
+
+  // ------------------------------------------------------------------ take rounds
+
+  /** Leases this worker released less than a failover period ago. */
+  const recentlyReleased = (at: number): Set<string> => {
+    for (const [key, when] of releasedAt) if (at - when >= conf.failoverTimeMillis) releasedAt.delete(key);
+    return new Set(releasedAt.keys());
+  };
+
+  /** Holds a lease just taken; announces it when its parents are finished. */
+  const hold = (lease: Lease, since: number, observations: LeaseObservations): Observable<LeaseEvent> =>
+    defer(() => {
+      const entry: HeldLease = { lease, validUntil: validFor(since), announced: false, uncertain: false, renewing: false };
+      held.set(lease.leaseKey, entry);
+      releasedAt.delete(lease.leaseKey);
+      // The scan is older than the take, but parents only ever become more finished.
+      if (!isReadyToConsume(lease, (key) => observations.get(key)?.lease)) return EMPTY;
+      entry.announced = true;
+      return of(acquired(lease.leaseKey, entry));
+    });
+
+  /**
+   * Takes one lease. Emits `LeaseAcquired` once the shard may be read, and {@link CONTENDED} when
+   * `contendable` and another worker took the lease first.
+   */
+  const take = (lease: Lease, observations: LeaseObservations, contendable: boolean): Observable<LeaseEvent | Contended> =>
+    defer(() => {
+      const firstAttemptAt = now();
+      let attemptAt = firstAttemptAt;
+      let uncertain = false;
+      const update: LeaseUpdate = {
+        expectedCounter: lease.leaseCounter,
+        set: { leaseOwner: workerId },
+        incrementOwnerSwitches: lease.leaseOwner !== undefined && lease.leaseOwner !== workerId,
+      };
+      const write$ = defer(() => {
+        attemptAt = now();
+        return store.updateLease(tableName, lease.leaseKey, update);
+      }).pipe(
+        tap({ error: () => (uncertain = true) }),
+        retry({
+          count: TAKE_ATTEMPTS - 1,
+          delay: (error: unknown, attempt) =>
+            isRetryable(error) ? timer(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), scheduler) : throwError(() => error),
+        }),
+      );
+      return write$.pipe(
+        concatMap((result): Observable<{ readonly lease: Lease; readonly since: number } | undefined> => {
+          if (result._tag === 'Written') return of({ lease: result.lease, since: attemptAt });
+          if (!uncertain) return of(undefined);
+          // An attempt that errored may have taken the lease after all.
+          return store.getLease(tableName, lease.leaseKey).pipe(
+            map((stored) =>
+              stored !== undefined && stored.leaseOwner === workerId && stored.leaseCounter === lease.leaseCounter + 1
+                ? { lease: stored, since: firstAttemptAt }
+                : undefined,
+            ),
+          );
+        }),
+        concatMap((taken): Observable<LeaseEvent | Contended> => {
+          if (taken !== undefined) return hold(taken.lease, taken.since, observations);
+          return contendable ? of(CONTENDED) : EMPTY;
+        }),
+        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
+      );
+    });
+
+  const takeRound = (loop: TakeLoop): Observable<TakeRound> =>
+    defer(() => store.listLeases(tableName)).pipe(
+      concatMap((scanned) => {
+        const at = now();
+        const observations = observeLeases(loop.observations, scanned, at);
+        const plan = assignLeases({
+          observations,
+          workerId,
+          nowMillis: at,
+          held: new Set(held.keys()),
+          excluded: recentlyReleased(at),
+          assumeUnseenWorker: loop.first,
+          settings: conf,
+        });
+        return merge(
+          from(plan.take).pipe(mergeMap((lease) => take(lease, observations, true))),
+          from(plan.steal).pipe(mergeMap((lease) => take(lease, observations, false))),
+        ).pipe(
+          toArray(),
+          map((outcomes): TakeRound => ({
+            loop: { observations, first: false },
+            events: outcomes.filter((o): o is LeaseEvent => o !== CONTENDED),
+            contended: outcomes.includes(CONTENDED),
+          })),
+        );
+      }),
+      // The KCL skips a round whose scan is throttled; so do we, for any retryable fault.
+      catchError((error: unknown) => (isRetryable(error) ? of<TakeRound>({ loop, events: [], contended: false }) : throwError(() => error))),
+    );
+
+  // A worker that lost a race for a free lease looks again soon: the winner now shows in the table,
+  // so the next round sees the real number of workers. Without this, two workers that start
+  // together and pick the same leases first leave the loser owning nothing, hence invisible, and
+  // the winner's next round takes the rest.
+  const takes$ = takeRound({ observations: NO_OBSERVATIONS, first: true }).pipe(
+    expand(({ loop, contended }) =>
+      timer(contended ? conf.contendedTakeIntervalMillis : conf.takeIntervalMillis, scheduler).pipe(concatMap(() => takeRound(loop))),
+    ),
+    concatMap(({ events }) => events),
+  );
+
+  // ------------------------------------------------------------------ readiness
+
+  const checkReadiness = (shardId: string, entry: HeldLease): Observable<LeaseEvent> =>
+    from(entry.lease.parentShardIds).pipe(
+      mergeMap((parentId) => store.getLease(tableName, parentId).pipe(map((parent) => [parentId, parent] as const))),
+      toArray(),
+      concatMap((parents) => {
+        const byId = new Map(parents);
+        if (held.get(shardId) !== entry || entry.announced || !isReadyToConsume(entry.lease, (key) => byId.get(key))) return EMPTY;
+        entry.announced = true;
+        return of(acquired(shardId, entry));
+      }),
+      catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
+    );
+
+  const readiness$ = timer(conf.parentShardPollIntervalMillis, conf.parentShardPollIntervalMillis, scheduler).pipe(
+    exhaustMap(() =>
+      from([...held].filter(([, entry]) => !entry.announced)).pipe(mergeMap(([shardId, entry]) => checkReadiness(shardId, entry))),
+    ),
+  );
+
+  // ------------------------------------------------------------------ shard sync
+
+  const sync = (): Observable<never> =>
+    syncShards({ leases: store, kinesis: deps.kinesis }, conf).pipe(
+      tap(({ shards }) => rememberRanges(shardRanges, shards)),
+      ignoreElements(),
+    );
+
+  const syncs$ = timer(conf.shardSyncIntervalMillis, conf.shardSyncIntervalMillis, scheduler).pipe(
+    exhaustMap(() => sync().pipe(catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))))),
+  );
+
+  // ------------------------------------------------------------------ start-up
+
+  const retryAtStart = retry<never>({
+    count: STARTUP_ATTEMPTS - 1,
+    delay: (error: unknown, attempt) =>
+      isRetryable(error) ? timer(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), scheduler) : throwError(() => error),
+  });
+
+  const firstSync$: Observable<never> = conf.skipShardSyncAtStartupIfLeasesExist
+    ? defer(() => store.listLeases(tableName)).pipe(concatMap((leases) => (leases.length > 0 ? EMPTY : sync())))
+    : sync();
+
+  const startup$ = concat(defer(() => store.ensureTable(tableName)).pipe(ignoreElements(), retryAtStart), firstSync$.pipe(retryAtStart));
+
+  const events$ = defer(() => {
+    if (running) {
+      return throwError(() => new Error(`leaseCoordinator(${workerId}): events$ is already subscribed; subscribe to it once at a time`));
+    }
+    running = true;
+    held.clear();
+    return merge(concat(startup$, merge(takes$, renewals$, readiness$, syncs$)), notices.asObservable()).pipe(
+      finalize(() => {
+        running = false;
+      }),
+    );
+  });
+
+  // ------------------------------------------------------------------ calls from the shard pipelines
+
+  const leaseLost = (shardId: string): CheckpointWriteResult => ({ _tag: 'LeaseLost', shardId });
+
+  const checkpoint = (shardId: string, position: CompoundSequenceNumber): Observable<CheckpointWriteResult> =>
+    defer(() => {
+      if (position.isSentinel) {
+        return throwError(() => new TypeError(`checkpoint(${shardId}): ${position.toString()} is not a record position; a shard's end is recorded by shardEnded`));
+      }
+      const entry = held.get(shardId);
+      if (entry === undefined) return of(leaseLost(shardId));
+      const update = (lease: Lease): LeaseUpdate => ({
+        expectedCounter: lease.leaseCounter,
+        expectedOwner: workerId,
+        set: {
+          checkpoint: position.sequenceNumber,
+          checkpointSubSequenceNumber: position.subSequenceNumber,
+          ownerSwitchesSinceCheckpoint: 0,
+        },
+        remove: ['pendingCheckpoint', 'pendingCheckpointSubSequenceNumber'],
+      });
+      return writeHeld(shardId, entry, update, { requireHeld: true }).pipe(
+        map((result): CheckpointWriteResult => {
+          if (result._tag === 'Written') return { _tag: 'Checkpointed', position };
+          loseNoticed(shardId, entry);
+          return leaseLost(shardId);
+        }),
+      );
+    });
+
+  const shardEnded = (shardId: string, childShards: readonly ChildShard[]): Observable<CheckpointWriteResult> =>
+    defer(() => {
+      const entry = held.get(shardId);
+      if (entry === undefined) return of(leaseLost(shardId));
+      const createChildren$ = from(childShards).pipe(
+        concatMap((child) => store.createLease(tableName, newLease(child.shardId, 'TRIM_HORIZON', child.parentShards, child.hashKeyRange))),
+        ignoreElements(),
+      );
+      const childShardIds = childShards.map((c) => c.shardId);
+      const update = (lease: Lease): LeaseUpdate => ({
+        expectedCounter: lease.leaseCounter,
+        expectedOwner: workerId,
+        set: {
+          checkpoint: 'SHARD_END',
+          checkpointSubSequenceNumber: 0,
+          ownerSwitchesSinceCheckpoint: 0,
+          ...(childShardIds.length > 0 ? { childShardIds } : {}),
+        },
+        remove: ['leaseOwner', 'pendingCheckpoint', 'pendingCheckpointSubSequenceNumber'],
+      });
+      const end$ = writeHeld(shardId, entry, update, { requireHeld: true, done: (stored) => stored.checkpoint === 'SHARD_END' }).pipe(
+        map((result): CheckpointWriteResult => {
+          if (result._tag === 'Written') {
+            if (held.get(shardId) === entry) held.delete(shardId);
+            return { _tag: 'Checkpointed', position: CompoundSequenceNumber.SHARD_END };
+          }
+          loseNoticed(shardId, entry);
+          return leaseLost(shardId);
+        }),
+      );
+      return concat(createChildren$, end$);
+    });
+
+  const release = (shardId: string): Observable<void> =>
+    defer(() => {
+      const entry = held.get(shardId);
+      if (entry === undefined) return EMPTY;
+      held.delete(shardId);
+      releasedAt.set(shardId, now());
+      const update = (lease: Lease): LeaseUpdate => ({ expectedCounter: lease.leaseCounter, expectedOwner: workerId, remove: ['leaseOwner'] });
+      return writeHeld(shardId, entry, update, { requireHeld: false, done: (stored) => stored.leaseOwner === undefined }).pipe(
+        retry({ delay: retryWhileValid(entry) }),
+        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
+        ignoreElements(),
+      );
+    });
+
+  return { events$, checkpoint, shardEnded, release };
+}
+
+/** The hash range a lease records, when it has a valid one. */
+function rangeOf(lease: Lease): HashKeyRange | undefined {
+  const { startingHashKey, endingHashKey } = lease;
+  if (startingHashKey === undefined || endingHashKey === undefined) return undefined;
+  if (!/^\d+$/.test(startingHashKey) || !/^\d+$/.test(endingHashKey)) return undefined;
+  return { startingHashKey: BigInt(startingHashKey), endingHashKey: BigInt(endingHashKey) };
+}
+
+function rememberRanges(ranges: Map<string, HashKeyRange>, shards: readonly Shard[]): void {
+  for (const shard of shards) ranges.set(shard.shardId, shard.hashKeyRange);
+}

@@ -1,0 +1,10 @@
+/**
+ * Reading a shard with GetRecords, and where to start.
+ * @packageDocumentation
+ */
+export { backoff } from './backoff';
+export type { Backoff, BackoffSettings } from './backoff';
+export { DEFAULT_CALL_TIMEOUT_MILLIS, MAX_RECORDS_PER_CALL, pollShard } from './poll-shard';
+export type { PollEvent, PollGate, PollShardOptions } from './poll-shard';
+export { startingPosition } from './starting-position';
+export type { InitialPositionInStream, StartingPosition } from './starting-position';

@@ -1,0 +1,306 @@
+/**
+ * Everything one leased shard does, as one cold Observable of committable events:
+ *
+ * ```
+ * pollShard ──▶ deaggregate ──▶ drop ≤ checkpoint ──▶ track ──▶ application ── commit() ─┐
+ *     ▲ gate: outstanding ≤ maxUncommitted                                                │
+ *     └──────────────────────────── CommitTracker ◀───────────────────────────────────────┘
+ *                                        └── progress ──▶ checkpointer ──▶ writeCheckpoint
+ * ```
+ *
+ * Events of the shard come in sequence order. The checkpointer runs alongside, in the same
+ * subscription. The pipeline ends in one of these ways:
+ *
+ * - **shard end**: the last page is delivered; once every delivered event is committed, the last
+ *   position is checkpointed, then `shardEnded(children)` (which checkpoints SHARD_END and lets
+ *   the children start), then completion. A `LeaseLost` on the way ends it without going further;
+ * - **`stop$` emits** (graceful stop): reading stops at once and no further event is emitted; the
+ *   committed prefix is checkpointed (bounded by `shutdownTimeoutMillis`); completion;
+ * - **`lost$` emits**, or a checkpoint write answers `LeaseLost`: completion at once, nothing more
+ *   is written, since another worker holds the lease now;
+ * - **a read fails** (retries exhausted, or a non-retryable error): the committed prefix is
+ *   checkpointed as on a stop, then the error is passed on;
+ * - **unsubscription**: RxJS tears the pipeline down synchronously and `finalize` cannot wait, so
+ *   the final checkpoint of the committed prefix is handed, as a cold Observable bounded by
+ *   `shutdownTimeoutMillis`, to `io.onUnsubscribe`. By default that hook subscribes to it, the one
+ *   place the pipeline subscribes on its own; a caller that must release the lease after the final
+ *   checkpoint passes its own hook and sequences the two. Prefer `stop$` where the caller can wait:
+ *   it keeps the final write inside the subscription.
+ *
+ * Backpressure: the next GetRecords call waits while more than `maxUncommitted` events are
+ * outstanding (delivered and not yet in the committed prefix), so a slow subscriber holds at most
+ * `maxUncommitted + maxRecords` events of this shard, however slow it is.
+ * @packageDocumentation
+ */
+import {
+  EMPTY,
+  NEVER,
+  ReplaySubject,
+  catchError,
+  concat,
+  concatMap,
+  connect,
+  defer,
+  endWith,
+  filter,
+  finalize,
+  map,
+  merge,
+  of,
+  race,
+  retry,
+  switchMap,
+  take,
+  takeUntil,
+  takeWhile,
+  tap,
+  throwError,
+  timer,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
+import { LeaseStoreError } from '../model/errors';
+import type { ConsumerEvent } from '../model/consumer-event';
+import { CompoundSequenceNumber } from '../model/sequence-number';
+import type { ChildShard, HashKeyRange, KinesisPort } from '../ports/kinesis-port';
+import type { CheckpointWriteResult, CheckpointWriter } from './checkpoint/checkpoint-write';
+import { checkpointer, type CheckpointerEvent } from './checkpoint/checkpointer';
+import { CommitTracker } from './checkpoint/commit-tracker';
+import type { CommittableEvent } from './committable-event';
+import { deaggregate, type DeaggregationDiagnostic } from './deaggregate/deaggregate';
+import { recordsAfter } from './deaggregate/skip-checkpointed';
+import { requireMillis, type BackoffSettings } from './polling/backoff';
+import { checkPollOptions, pollShard } from './polling/poll-shard';
+import { startingPosition, type InitialPositionInStream } from './polling/starting-position';
+
+/** What a shard pipeline reports on the side (for logs, metrics and `millisBehindLatest`). */
+export type ShardDiagnostic =
+  /** One GetRecords page arrived. */
+  | { readonly _tag: 'Polled'; readonly shardId: string; readonly records: number; readonly millisBehindLatest: number }
+  | DeaggregationDiagnostic
+  /** A checkpoint write, its failure, or a lost lease seen by a write. */
+  | { readonly _tag: 'Checkpoint'; readonly shardId: string; readonly outcome: CheckpointerEvent }
+  /** The final checkpoint after an unsubscription failed unexpectedly. */
+  | { readonly _tag: 'FinalCheckpointFailed'; readonly shardId: string; readonly error: unknown };
+
+/** Ports and clock. */
+export interface ShardPipelineDeps {
+  readonly kinesis: KinesisPort;
+  readonly scheduler: SchedulerLike;
+  /** Told about pages, dropped aggregates and checkpoint writes; must not throw. */
+  readonly onDiagnostic?: (diagnostic: ShardDiagnostic) => void;
+}
+
+/** The leased shard. */
+export interface ShardToRead {
+  readonly streamName: string;
+  readonly shardId: string;
+  /** The lease's checkpoint and sub-sequence number; `undefined` when the lease has none. */
+  readonly checkpoint: CompoundSequenceNumber | undefined;
+  /** The shard's hash-key range, for the KCL's aggregate filter; without it nothing is filtered. */
+  readonly hashKeyRange?: HashKeyRange;
+}
+
+/**
+ * Pacing and bounds. From a `ConsumerConf`: `initialPosition` ← `initialPosition`; `maxRecords` ←
+ * `polling.maxRecords`; `idleTimeBetweenReadsMillis` ← `polling.idleTimeBetweenReadsMillis`;
+ * `backoff.initialMillis` ← `worker.taskBackoffMillis`; `checkpoint.intervalMillis` / `backoffMillis`
+ * ← `checkpointer.intervalMillis` / `backoffMillis`; `shutdownTimeoutMillis` ← `worker.shutdownTimeoutMillis`.
+ */
+export interface ShardPipelineSettings {
+  readonly initialPosition: InitialPositionInStream;
+  readonly maxRecords: number;
+  readonly idleTimeBetweenReadsMillis: number;
+  /** Reading pauses while more events than this are outstanding. Default 2 × `maxRecords`; 0 reads a page only once the last is fully committed (the seed's batch gating). */
+  readonly maxUncommitted?: number;
+  /** Retries of GetRecords / GetShardIterator. */
+  readonly backoff?: BackoffSettings;
+  /** A Kinesis call unanswered this long is retried. Default 30000. */
+  readonly callTimeoutMillis?: number;
+  readonly checkpoint: {
+    readonly intervalMillis: number;
+    readonly backoffMillis: number;
+    /** Checkpoint at once after this many commits. Default: by interval only. */
+    readonly maxCommits?: number;
+  };
+  /** Bound on each final checkpoint (on stop, shard end, failure or unsubscription). */
+  readonly shutdownTimeoutMillis: number;
+}
+
+/** How the pipeline talks to the lease coordinator. */
+export interface ShardPipelineIo {
+  /** Checkpoints a position on the lease. */
+  readonly writeCheckpoint: CheckpointWriter;
+  /** Records the shard's end: checkpoints SHARD_END and creates the children's leases. */
+  readonly shardEnded: (childShards: readonly ChildShard[]) => Observable<CheckpointWriteResult>;
+  /** Emits when the lease is lost: the pipeline completes at once and writes nothing more. */
+  readonly lost$: Observable<unknown>;
+  /** Emits to stop gracefully. May be subscribed more than once. */
+  readonly stop$?: Observable<unknown>;
+  /**
+   * Receives the final checkpoint to run after an unsubscription: cold, bounded by
+   * `shutdownTimeoutMillis`, never erroring (failures go to `onDiagnostic`); empty when nothing
+   * is left to write. Default: subscribe to it.
+   */
+  readonly onUnsubscribe?: (finalCheckpoint$: Observable<CheckpointerEvent>) => void;
+}
+
+type End =
+  | { readonly _tag: 'ShardEnd'; readonly childShards: readonly ChildShard[] }
+  | { readonly _tag: 'Stopped' }
+  | { readonly _tag: 'Failed'; readonly error: unknown };
+type Item = { readonly _tag: 'Event'; readonly event: ConsumerEvent } | End;
+
+const STOPPED: End = { _tag: 'Stopped' };
+/** Marks the lease as lost inside the merged stream; never leaves the pipeline. */
+const LOST = Symbol('lease lost');
+
+/**
+ * The committable events of one leased shard.
+ * @throws ConfigError when the lease is checkpointed AT_TIMESTAMP and no timestamp is configured
+ * @throws TypeError when a setting is out of range
+ */
+export function shardPipeline(
+  deps: ShardPipelineDeps,
+  shard: ShardToRead,
+  settings: ShardPipelineSettings,
+  io: ShardPipelineIo,
+): Observable<CommittableEvent<ConsumerEvent>> {
+  const { kinesis, scheduler, onDiagnostic } = deps;
+  const { shardId, streamName } = shard;
+  const { maxRecords, idleTimeBetweenReadsMillis, shutdownTimeoutMillis } = settings;
+  const retries = checkPollOptions(settings);
+  const maxUncommitted = settings.maxUncommitted ?? 2 * maxRecords;
+  if (!(Number.isSafeInteger(maxUncommitted) && maxUncommitted >= 0)) {
+    throw new TypeError(`shardPipeline: maxUncommitted must be a non-negative integer, got ${maxUncommitted}`);
+  }
+  requireMillis(shutdownTimeoutMillis, 'shardPipeline: shutdownTimeoutMillis');
+  const checkpointing = checkpointer(io.writeCheckpoint, {
+    ...settings.checkpoint,
+    finalTimeoutMillis: shutdownTimeoutMillis,
+    scheduler,
+  });
+  const start = startingPosition(shard.checkpoint, settings.initialPosition);
+  const stop$ = io.stop$ ?? NEVER;
+  const report = (outcome: CheckpointerEvent) => onDiagnostic?.({ _tag: 'Checkpoint', shardId, outcome });
+
+  if (start._tag === 'ShardFinished') return EMPTY;
+
+  return defer(() => {
+    const tracker = new CommitTracker(shardId);
+    // Nothing at or below this is written by a final checkpoint after unsubscription.
+    let settled: CompoundSequenceNumber | undefined;
+
+    const items$: Observable<Item> = pollShard(
+      kinesis,
+      {
+        streamName,
+        shardId,
+        start: start.iterator,
+        maxRecords,
+        idleTimeBetweenReadsMillis,
+        backoff: settings.backoff,
+        callTimeoutMillis: settings.callTimeoutMillis,
+        scheduler,
+      },
+      () => tracker.whenOutstandingAtMost(maxUncommitted),
+    ).pipe(
+      concatMap((page): readonly Item[] => {
+        if (page._tag === 'ShardEnd') return [page];
+        onDiagnostic?.({ _tag: 'Polled', shardId, records: page.records.length, millisBehindLatest: page.millisBehindLatest });
+        return recordsAfter(deaggregate(page.records, shard, onDiagnostic), start.skipThrough).map((event) => ({ _tag: 'Event', event }));
+      }),
+      catchError((error: unknown) => of<Item>({ _tag: 'Failed', error })),
+      takeUntil(stop$),
+      endWith(STOPPED),
+    );
+
+    const afterFinalCheckpoint = (end: End): Observable<typeof LOST> => {
+      switch (end._tag) {
+        case 'Stopped':
+          return EMPTY;
+        case 'Failed':
+          return throwError(() => end.error);
+        case 'ShardEnd':
+          // SHARD_END is above every position: no final write after this may go below it.
+          settled = CompoundSequenceNumber.SHARD_END;
+          return defer(() => io.shardEnded(end.childShards)).pipe(
+            take(1),
+            retry({
+              count: retries.maxRetries,
+              delay: (error: unknown) => (error instanceof LeaseStoreError ? timer(settings.checkpoint.backoffMillis, scheduler) : throwError(() => error)),
+            }),
+            concatMap((result): (typeof LOST)[] => (result._tag === 'LeaseLost' ? [LOST] : [])),
+          );
+      }
+    };
+
+    const finalCheckpoint = (): Observable<CheckpointerEvent> => {
+      const progress = tracker.progress;
+      if (progress === undefined || (settled !== undefined && !progress.position.isAfter(settled))) return EMPTY;
+      return of(progress).pipe(
+        checkpointing,
+        tap(report),
+        catchError((error: unknown) => {
+          onDiagnostic?.({ _tag: 'FinalCheckpointFailed', shardId, error });
+          return EMPTY;
+        }),
+      );
+    };
+
+    return items$.pipe(
+      connect((item$) => {
+        const events$ = item$.pipe(
+          filter((item): item is Extract<Item, { _tag: 'Event' }> => item._tag === 'Event'),
+          map((item) => tracker.track(item.event)),
+        );
+        // Why reading ended; at shard end, only once every delivered event is committed.
+        const end$ = item$.pipe(
+          filter((item): item is End => item._tag !== 'Event'),
+          take(1),
+          switchMap((end) =>
+            end._tag === 'ShardEnd'
+              ? race(tracker.whenOutstandingAtMost(0).pipe(map(() => end)), stop$.pipe(take(1), map(() => STOPPED)))
+              : of(end),
+          ),
+        );
+        const closing$ = end$.pipe(
+          connect(
+            (ended$) =>
+              concat(
+                tracker.progress$.pipe(
+                  // Ending the checkpointer's input is what starts its final write, so it must run on.
+                  // eslint-disable-next-line rxjs-x/no-unsafe-takeuntil
+                  takeUntil(ended$),
+                  checkpointing,
+                  tap((outcome) => {
+                    report(outcome);
+                    if (outcome._tag === 'Checkpointed') settled = outcome.position;
+                  }),
+                  concatMap((outcome): (typeof LOST)[] => (outcome._tag === 'LeaseLost' ? [LOST] : [])),
+                ),
+                ended$.pipe(concatMap(afterFinalCheckpoint)),
+              ),
+            { connector: () => new ReplaySubject<End>(1) },
+          ),
+        );
+        // Completing (rather than being unsubscribed) on a lost lease keeps the final write below from running.
+        return merge(events$, closing$).pipe(
+          takeWhile((x): x is CommittableEvent<ConsumerEvent> => x !== LOST),
+          takeUntil(io.lost$),
+        );
+      }),
+      tap({ unsubscribe: () => (io.onUnsubscribe ?? runDetached)(finalCheckpoint()) }),
+      finalize(() => tracker.close()),
+    );
+  });
+}
+
+/**
+ * The default `onUnsubscribe`: runs the final checkpoint on its own subscription. The only place a
+ * shard pipeline subscribes by itself, because nothing is left to own the write once the
+ * subscriber has gone; the write is bounded by the shutdown timeout and never errors.
+ */
+function runDetached(finalCheckpoint$: Observable<CheckpointerEvent>): void {
+  finalCheckpoint$.subscribe();
+}

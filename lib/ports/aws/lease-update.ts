@@ -1,0 +1,134 @@
+/**
+ * Builds the conditional UpdateItem for a lease update: the KCL's legacy `Expected` /
+ * `AttributeUpdates` semantics written as expressions. Every update is fenced on the counter it
+ * expects and moves the counter to `expected + 1`, so two workers can never both win a write.
+ * @packageDocumentation
+ */
+import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { LeaseStoreError } from '../../model/errors';
+import type { Lease, LeaseChanges, RemovableLeaseAttribute } from '../../model/lease';
+import type { LeaseUpdate } from '../lease-store-port';
+import { attributeOf, encodeField, LEASE_KEY, type LeaseField } from './lease-item';
+
+const SETTABLE: ReadonlySet<string> = new Set<keyof LeaseChanges>([
+  'leaseOwner',
+  'checkpoint',
+  'checkpointSubSequenceNumber',
+  'ownerSwitchesSinceCheckpoint',
+  'childShardIds',
+  'startingHashKey',
+  'endingHashKey',
+  'pendingCheckpoint',
+  'pendingCheckpointSubSequenceNumber',
+]);
+
+const REMOVABLE: ReadonlySet<string> = new Set<RemovableLeaseAttribute>([
+  'leaseOwner',
+  'checkpointOwner',
+  'pendingCheckpoint',
+  'pendingCheckpointSubSequenceNumber',
+]);
+
+function invalid(reason: string, operation = 'UpdateItem'): LeaseStoreError {
+  return new LeaseStoreError(operation, 'InvalidUpdate', reason);
+}
+
+function checkCounter(counter: number, operation: string): void {
+  if (!Number.isSafeInteger(counter) || counter < 0) {
+    throw invalid(`expectedCounter must be a non-negative integer, got ${counter}`, operation);
+  }
+}
+
+/**
+ * The UpdateItem request for `update`, returning the whole new item.
+ * @throws LeaseStoreError (code `InvalidUpdate`, not retryable) when the update cannot be expressed:
+ *   an attribute both set and removed, an attribute that cannot be set or removed, a counter that
+ *   is not a non-negative integer, or `incrementOwnerSwitches` together with a value for it
+ * @internal
+ */
+export function toUpdateItemInput(tableName: string, leaseKey: string, update: LeaseUpdate): UpdateItemCommandInput {
+  checkCounter(update.expectedCounter, 'UpdateItem');
+  const names: Record<string, string> = { '#leaseCounter': attributeOf('leaseCounter') };
+  const values: Record<string, AttributeValue> = {
+    ':expectedCounter': { N: String(update.expectedCounter) },
+    ':newCounter': { N: String(update.expectedCounter + 1) },
+  };
+  const assignments = ['#leaseCounter = :newCounter'];
+  const removals: string[] = [];
+
+  const changes = Object.entries(update.set ?? {}).filter(([, value]) => value !== undefined);
+  const removed = new Set<string>(update.remove ?? []);
+  for (const field of removed) {
+    if (!REMOVABLE.has(field)) throw invalid(`${field} cannot be removed`);
+  }
+  for (const [field] of changes) {
+    if (!SETTABLE.has(field)) throw invalid(`${field} cannot be set`);
+    if (removed.has(field)) throw invalid(`${field} is both set and removed`);
+  }
+  if (update.incrementOwnerSwitches === true && changes.some(([field]) => field === 'ownerSwitchesSinceCheckpoint')) {
+    throw invalid('ownerSwitchesSinceCheckpoint is both set and incremented');
+  }
+
+  for (const [field, value] of changes as Array<[LeaseField, NonNullable<Lease[LeaseField]>]>) {
+    names[`#${field}`] = attributeOf(field);
+    const encoded = encodeField(field, value);
+    // DynamoDB holds no empty set: setting one means the attribute goes away.
+    if (encoded === undefined) {
+      removals.push(`#${field}`);
+    } else {
+      values[`:${field}`] = encoded;
+      assignments.push(`#${field} = :${field}`);
+    }
+  }
+  for (const field of removed) {
+    names[`#${field}`] = attributeOf(field as LeaseField);
+    removals.push(`#${field}`);
+  }
+
+  const clauses = [`SET ${assignments.join(', ')}`];
+  if (removals.length > 0) clauses.push(`REMOVE ${removals.join(', ')}`);
+  if (update.incrementOwnerSwitches === true) {
+    names['#ownerSwitchesSinceCheckpoint'] = attributeOf('ownerSwitchesSinceCheckpoint');
+    values[':one'] = { N: '1' };
+    clauses.push('ADD #ownerSwitchesSinceCheckpoint :one');
+  }
+
+  // A missing item has no leaseCounter, so the counter condition also refuses to create one.
+  const conditions = ['#leaseCounter = :expectedCounter'];
+  if (update.expectedOwner !== undefined) {
+    names['#leaseOwner'] = attributeOf('leaseOwner');
+    if (update.expectedOwner === null) {
+      conditions.push('attribute_not_exists(#leaseOwner)');
+    } else {
+      values[':expectedOwner'] = { S: update.expectedOwner };
+      conditions.push('#leaseOwner = :expectedOwner');
+    }
+  }
+
+  return {
+    TableName: tableName,
+    Key: { [LEASE_KEY]: { S: leaseKey } },
+    UpdateExpression: clauses.join(' '),
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW',
+  };
+}
+
+/**
+ * The condition of a delete fenced on the counter, when one is expected.
+ * @throws LeaseStoreError (code `InvalidUpdate`) when the counter is not a non-negative integer
+ * @internal
+ */
+export function deleteCondition(
+  expectedCounter: number | undefined,
+): Pick<UpdateItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  if (expectedCounter === undefined) return {};
+  checkCounter(expectedCounter, 'DeleteItem');
+  return {
+    ConditionExpression: '#leaseCounter = :expectedCounter',
+    ExpressionAttributeNames: { '#leaseCounter': attributeOf('leaseCounter') },
+    ExpressionAttributeValues: { ':expectedCounter': { N: String(expectedCounter) } },
+  };
+}

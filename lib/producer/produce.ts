@@ -1,0 +1,219 @@
+/**
+ * `produce`: the KPL's pipeline as one RxJS operator.
+ *
+ * ```
+ * ProducerEvent ─ validate ─┬─ invalid ──────────────────────────────────────────────┬─▶ SendResult
+ *                           └─ limitInFlight(max-outstanding-requests) ──────────────┘
+ *                                  shard map ready → aggregate per predicted shard
+ *                                  → rate limit per shard → collect into PutRecords
+ *                                  → send (≤ MaxConnections batches at once), retry until RecordTtl
+ * ```
+ *
+ * Ordering. Results come out as Kinesis acknowledges records, not in input order. Records with the
+ * same partition key (or explicit hash key) go to the same shard, into the same aggregate or into
+ * aggregates and requests formed in the caller's order. With one request in flight
+ * (`kpl.MaxConnections` = 1) and no retries, Kinesis stores them in the caller's order. Several
+ * requests in flight may reach Kinesis out of order, and a retried record is stored after records
+ * that were sent later; the KPL has the same behaviour ("records can be reordered").
+ * @packageDocumentation
+ */
+import {
+  asyncScheduler,
+  auditTime,
+  concat,
+  defer,
+  filter,
+  finalize,
+  ignoreElements,
+  map,
+  merge,
+  mergeMap,
+  NEVER,
+  type Observable,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
+import type { ProducerConf } from '../config/producer-config';
+import type { ProducerEvent } from '../model/producer-event';
+import type { SendResult } from '../model/send-result';
+import type { KinesisPort } from '../ports/kinesis-port';
+import { resolveKinesisPort } from '../ports/aws/clients';
+import { aggregate } from './aggregate';
+import { collect } from './collect';
+import { ProducerOverflowError } from './errors';
+import { limitInFlight } from './in-flight';
+import { rateLimit, ShardRateLimiter } from './rate-limit';
+import { sendWithRetries, type RetryContext } from './retry';
+import { producerSettings, SHARD_MAP_RETRY, type ProduceOptions, type ProducerSettings } from './settings';
+import { ShardMapState } from './shard-map';
+import { checkEvent, messageIds, refused, toPendingRecord } from './validate';
+
+/** What the producer may be handed as Kinesis: a port, or an SDK `KinesisClient` to wrap (not owned). */
+export type KinesisInput = NonNullable<Parameters<typeof resolveKinesisPort>[0]>;
+
+/** Where the producer reports what it works around (a failed shard map refresh, …). */
+export interface ProducerLogger {
+  warn(message: string, context?: Readonly<Record<string, unknown>>): void;
+}
+
+/** What the producer talks to. Everything is optional. */
+export interface ProducerDeps {
+  /**
+   * A Kinesis port, or a `KinesisClient` (wrapped, not owned). Absent: a client is built from the
+   * configuration (`kpl.Region`, `kpl.KinesisEndpoint`, `kpl.RequestTimeout`, else the SDK's
+   * defaults and endpoint variables) for each subscription and destroyed when it ends.
+   */
+  readonly kinesis?: KinesisInput;
+  /** The clock of every timer. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  readonly logger?: ProducerLogger;
+}
+
+/** What a producer subscription runs on. @internal */
+export interface ProducerEnvironment {
+  readonly resolvePort: () => { readonly port: KinesisPort; readonly release: () => void };
+  readonly scheduler: SchedulerLike;
+  readonly logger?: ProducerLogger;
+}
+
+/** The environment for `deps`, building the default port from `conf` when none is given. @internal */
+export function producerEnvironment(conf: ProducerConf, deps: ProducerDeps): ProducerEnvironment {
+  const { region, kinesisEndpoint } = conf.aws;
+  const clientOptions = {
+    ...(region === undefined ? {} : { region }),
+    ...(kinesisEndpoint === undefined ? {} : { endpoint: kinesisEndpoint }),
+    requestTimeoutMillis: conf.requestTimeoutMillis,
+  };
+  return {
+    resolvePort: () => resolveKinesisPort(deps.kinesis, clientOptions),
+    scheduler: deps.scheduler ?? asyncScheduler,
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+  };
+}
+
+/**
+ * The pipeline behind `produce` and `KinesisProducer`; `flushes` sends everything buffered at once
+ * on each notification. All state lives in the subscription.
+ * @internal
+ */
+export function producePipeline(settings: ProducerSettings, env: ProducerEnvironment, flushes: Observable<unknown>): OperatorFunction<ProducerEvent, SendResult> {
+  const { scheduler, logger } = env;
+  return (events) =>
+    defer(() => {
+      const { port, release } = env.resolvePort();
+      const nextMessageId = messageIds();
+      const shardMap = new ShardMapState(port, {
+        streamName: settings.streamName,
+        scheduler,
+        retryInitialMillis: SHARD_MAP_RETRY.initialMillis,
+        retryMultiplier: SHARD_MAP_RETRY.multiplier,
+        retryMaxMillis: SHARD_MAP_RETRY.maxMillis,
+        loadTimeoutMillis: settings.recordTtlMillis,
+        onRefreshError: (error) => logger?.warn('shard map refresh failed; keeping the previous map', { streamName: settings.streamName, error }),
+      });
+      const limiter = new ShardRateLimiter(settings.rateLimitPercent, scheduler);
+      const context: RetryContext = {
+        port,
+        streamName: settings.streamName,
+        scheduler,
+        shardMap,
+        failIfThrottled: settings.failIfThrottled,
+        recordTtlMillis: settings.recordTtlMillis,
+        requestTimeoutMillis: settings.requestTimeoutMillis,
+        aggregation: settings.aggregation,
+        backoff: settings.retryBackoff,
+        collection: settings.collection,
+        limiter,
+      };
+      const ttl = settings.recordTtlMillis;
+
+      let sendsActive = 0;
+      const send = (admitted: Observable<ProducerEvent>, saturated: Observable<void>): Observable<readonly SendResult[]> => {
+        // Nagle's rule: when no more records can come in (every slot taken) and no request or retry
+        // is under way, nothing but sending what is buffered can make progress, so send it now
+        // rather than after RecordMaxBufferedTime. The check runs once the current burst of results
+        // has been handled (a 0 ms timer), so the records it admitted go out together.
+        const idleAndFull = saturated.pipe(
+          auditTime(0, scheduler),
+          filter(() => sendsActive === 0),
+        );
+        const flushNow = merge(flushes, idleAndFull);
+        return concat(
+          // Events wait outside (in limitInFlight's buffer) until the first shard map is in.
+          shardMap.load().pipe(ignoreElements()),
+          admitted.pipe(
+            map((event) => {
+              const record = toPendingRecord(event, nextMessageId());
+              const now = scheduler.now();
+              record.arrivedAt = now;
+              record.expiresAt = now + ttl;
+              return record;
+            }),
+            aggregate({
+              ...settings.aggregation,
+              maxBufferedTimeMillis: settings.maxBufferedTimeMillis,
+              predict: (hashKey) => shardMap.predict(hashKey),
+              scheduler,
+              flushes: flushNow,
+            }),
+            rateLimit(limiter, scheduler),
+            collect({ ...settings.collection, lingerMillis: settings.collectionLingerMillis, scheduler, flushes: flushNow }),
+            mergeMap(
+              (batch) =>
+                defer(() => {
+                  sendsActive += 1;
+                  return sendWithRetries(batch, context).pipe(finalize(() => (sendsActive -= 1)));
+                }),
+              settings.maxInFlightRequests,
+            ),
+          ),
+        );
+      };
+
+      const { maxOutstanding, maxBufferedEvents } = settings;
+      return events.pipe(
+        // Invalid events fail here, at once, without waiting for a slot.
+        limitInFlight<ProducerEvent, SendResult>(
+          {
+            max: maxOutstanding,
+            maxBuffered: maxBufferedEvents,
+            refuse: (event) => {
+              const problem = checkEvent(event, settings.validation);
+              return problem === undefined ? undefined : refused(event, nextMessageId(), problem);
+            },
+            onOverflow: (event) => refused(event, nextMessageId(), new ProducerOverflowError(maxOutstanding, maxBufferedEvents)),
+          },
+          send,
+        ),
+        finalize(release),
+      );
+    });
+}
+
+/**
+ * Puts events into Kinesis the way the KPL does, as an operator: exactly one `SendSuccessful` or
+ * `SendFailed` per event, in the order Kinesis acknowledges them (see the module notes on ordering).
+ *
+ * - Invalid events (partition key empty, over 256 characters or not Unicode; payload over
+ *   `kpl.MaxUserRecordSize`; explicit hash key not a decimal in [0, 2^128 − 1]) fail at once with
+ *   `InvalidRecordError`, and nothing else is affected.
+ * - Valid ones are aggregated per predicted shard, rate limited per shard, collected into PutRecords
+ *   calls, and retried with backoff when refused, until `kpl.RecordTtl`; then they fail with
+ *   `RecordExpiredError` naming the last cause. Errors that retrying cannot fix (no such stream,
+ *   access denied, a malformed request) fail the records at once with that error.
+ * - At most `akka.max-outstanding-requests` events are in flight; further events wait in a buffer of
+ *   `maxBufferedEvents` and beyond that fail at once with `ProducerOverflowError` (an RxJS source
+ *   cannot be paused; use `KinesisProducer.ready()` or `kinesisSink` over an iterable to make the
+ *   source wait instead).
+ *
+ * The output errors only when the producer cannot work at all: the shard map cannot be loaded
+ * within `RecordTtl` (or the stream does not exist), or the source errors.
+ *
+ * @param conf from `producerConf(config, name)`
+ * @param deps Kinesis port or client, scheduler, logger
+ * @param options producer options outside the seed's configuration
+ * @throws TypeError when an option is out of range
+ */
+export function produce(conf: ProducerConf, deps: ProducerDeps = {}, options: ProduceOptions = {}): OperatorFunction<ProducerEvent, SendResult> {
+  return producePipeline(producerSettings(conf, options), producerEnvironment(conf, deps), NEVER);
+}

@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { concat, map, merge, mergeMap, tap, timer, type Observable } from 'rxjs';
+import { limitInFlight } from '../../lib/producer/in-flight';
+import { testScheduler } from './support';
+
+// prettier-ignore
+describe('limitInFlight (marbles)', () => {
+  const overflow = (v: string) => `${v}!`;
+
+  it('admits at most max values and refills as results come out', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold(' (abcd)|', { a: 'a', b: 'b', c: 'c', d: 'd' });
+      const subs = '       ^-----!';
+      // Each admitted value takes 10 ms in the pipeline.
+      const admittedAt: string[] = [];
+      const pipeline = (admitted: Observable<string>) =>
+        admitted.pipe(mergeMap((v) => (admittedAt.push(`${v}@${ts.now()}`), timer(10, ts).pipe(map(() => [v])))));
+      const expected = '   10ms (ab) 6ms (cd|)';
+      expectObservable(source.pipe(limitInFlight({ max: 2, maxBuffered: 10, onOverflow: overflow }, pipeline))).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(subs);
+      ts.flush();
+      expect(admittedAt).to.deep.equal(['a@0', 'b@0', 'c@10', 'd@10']);
+    });
+  });
+
+  it('sheds what does not fit in the buffer, at once, as the overflow result', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const source = cold(' (abcdef)|', { a: 'a', b: 'b', c: 'c', d: 'd', e: 'e', f: 'f' });
+      const pipeline = (admitted: Observable<string>) => admitted.pipe(mergeMap((v) => timer(10, ts).pipe(map(() => [v]))));
+      const expected = '   (EF) 6ms (ab) 6ms (cd|)';
+      expectObservable(source.pipe(limitInFlight({ max: 2, maxBuffered: 2, onOverflow: overflow }, pipeline))).toBe(expected, {
+        a: 'a',
+        b: 'b',
+        c: 'c',
+        d: 'd',
+        E: 'e!',
+        F: 'f!',
+      });
+    });
+  });
+
+  it('holds values until the pipeline subscribes to them', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const source = cold(' a-b|', { a: 'a', b: 'b' });
+      const pipeline = (admitted: Observable<string>) => concat(timer(5, ts).pipe(map(() => [] as string[])), admitted.pipe(map((v) => [v])));
+      const expected = '   -----(ab|)';
+      expectObservable(source.pipe(limitInFlight({ max: 5, maxBuffered: 5, onOverflow: overflow }, pipeline))).toBe(expected);
+    });
+  });
+
+  it('signals saturation when admissions fill the last slot', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const source = cold(' a-bc|', { a: 'a', b: 'b', c: 'c' });
+      // Each value takes 3 ms; saturation is reported as an empty chunk, which frees no slot.
+      const pipeline = (admitted: Observable<string>, saturated: Observable<void>) =>
+        merge(
+          saturated.pipe(map(() => ['saturated'] as string[]), map(() => [] as string[])),
+          admitted.pipe(mergeMap((v) => timer(3, ts).pipe(map(() => [`${v}@${ts.now()}`])))),
+        );
+      const seen: number[] = [];
+      const watched = (admitted: Observable<string>, saturated: Observable<void>) => pipeline(admitted, saturated.pipe(tap(() => seen.push(ts.now()))));
+      // b fills the second slot at 2; c waits for a's slot (free at 3). The output stays open: the
+      // saturation signal merged into it lasts as long as the subscription.
+      expectObservable(source.pipe(limitInFlight({ max: 2, maxBuffered: 5, onOverflow: overflow }, watched))).toBe('---a-bc', {
+        a: 'a@3',
+        b: 'b@5',
+        c: 'c@6',
+      });
+      ts.flush();
+      expect(seen).to.deep.equal([2, 3]);
+    });
+  });
+});
