@@ -2,6 +2,7 @@
  * The parts of the `aws-kinesis-agg` package the KPL benchmark uses as its anchor, typed locally:
  * the package's own typings import `aws-sdk` v2 and omit `RecordAggregator`.
  */
+import { createRequire } from 'node:module';
 
 export interface AnchorUserRecord {
   partitionKey: string;
@@ -49,4 +50,5 @@ export interface AwsKinesisAgg {
   ): void;
 }
 
-export const awsKinesisAgg = require('aws-kinesis-agg') as AwsKinesisAgg;
+// Loaded untyped on purpose: the package's typings do not compile without aws-sdk v2.
+export const awsKinesisAgg = createRequire(__filename)('aws-kinesis-agg') as AwsKinesisAgg;

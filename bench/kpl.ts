@@ -84,7 +84,7 @@ if (deaggregateOurs() !== RECORD_COUNT || deaggregateAnchor(true) !== RECORD_COU
   throw new Error('deaggregation lost records');
 }
 
-const options = { runs: RUNS, warmups: 3 };
+const options = { runs: RUNS, warmups: 3, blocks: 3 };
 const rows = [
   ['aggregate', compare(aggregateOurs, aggregateAnchor, options)],
   ['deaggregate', compare(deaggregateOurs, () => deaggregateAnchor(false), options)],
@@ -94,7 +94,7 @@ const rows = [
 
 console.log(
   `${RECORD_COUNT} user records of 100 B, 16-hex-char keys, into ${kinesisRecords.length} Kinesis records ≤ 1 MiB; ` +
-    `median of ${RUNS} runs after 3 warm-ups; node ${process.version}`,
+    `median of ${RUNS} runs (3 alternating blocks, after 3 warm-ups); node ${process.version}`,
 );
 console.log(`aggregates byte-identical to aws-kinesis-agg's: ${sameAggregates() ? 'yes' : 'no'}`);
 console.log('user records/s         reactive-kinesis   aws-kinesis-agg   ratio   (ms per run, ours | anchor)');

@@ -31,28 +31,34 @@ export function measure(run: () => unknown, options: MeasureOptions = {}): Timin
 }
 
 /**
- * Times two contenders on the same work, alternating which goes first in each round, so that a
- * noisy machine slows both alike.
+ * Times two contenders on the same work. Runs go in blocks that alternate between the two, so a
+ * load that drifts over time slows both alike; each block opens with an untimed run, so that
+ * garbage the other contender left behind is not collected on this one's clock.
  */
 export function compare(
   ours: () => unknown,
   anchor: () => unknown,
-  options: MeasureOptions = {},
+  options: MeasureOptions & { readonly blocks?: number } = {},
 ): { readonly ours: Timing; readonly anchor: Timing } {
-  const { runs = 7, warmups = 3 } = options;
+  const { runs = 9, warmups = 3, blocks = 3 } = options;
   for (let i = 0; i < warmups; i++) {
     sink = ours();
     sink = anchor();
   }
   const oursMs: number[] = [];
   const anchorMs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    if (i % 2 === 0) {
-      oursMs.push(time(ours));
-      anchorMs.push(time(anchor));
+  const block = (run: () => unknown, into: number[], count: number) => {
+    sink = run();
+    for (let i = 0; i < count; i++) into.push(time(run));
+  };
+  for (let b = 0; b < blocks; b++) {
+    const count = Math.ceil((runs - oursMs.length) / (blocks - b));
+    if (b % 2 === 0) {
+      block(ours, oursMs, count);
+      block(anchor, anchorMs, count);
     } else {
-      anchorMs.push(time(anchor));
-      oursMs.push(time(ours));
+      block(anchor, anchorMs, count);
+      block(ours, oursMs, count);
     }
   }
   return { ours: { medianMs: median(oursMs), runsMs: oursMs }, anchor: { medianMs: median(anchorMs), runsMs: anchorMs } };

@@ -59,6 +59,7 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
+import type { InitialPosition } from '../config/consumer-config';
 import { LeaseStoreError } from '../model/errors';
 import type { ConsumerEvent } from '../model/consumer-event';
 import { CompoundSequenceNumber } from '../model/sequence-number';
@@ -71,7 +72,7 @@ import { deaggregate, type DeaggregationDiagnostic } from './deaggregate/deaggre
 import { recordsAfter } from './deaggregate/skip-checkpointed';
 import { requireMillis, type BackoffSettings } from './polling/backoff';
 import { checkPollOptions, pollShard } from './polling/poll-shard';
-import { startingPosition, type InitialPositionInStream } from './polling/starting-position';
+import { startingPosition } from './polling/starting-position';
 
 /** What a shard pipeline reports on the side (for logs, metrics and `millisBehindLatest`). */
 export type ShardDiagnostic =
@@ -108,7 +109,7 @@ export interface ShardToRead {
  * ← `checkpointer.intervalMillis` / `backoffMillis`; `shutdownTimeoutMillis` ← `worker.shutdownTimeoutMillis`.
  */
 export interface ShardPipelineSettings {
-  readonly initialPosition: InitialPositionInStream;
+  readonly initialPosition: InitialPosition;
   readonly maxRecords: number;
   readonly idleTimeBetweenReadsMillis: number;
   /** Reading pauses while more events than this are outstanding. Default 2 × `maxRecords`; 0 reads a page only once the last is fully committed (the seed's batch gating). */

@@ -8,10 +8,11 @@
 import { Subject, type Observable, type Observer, type Subscription } from 'rxjs';
 import type { ProducerConf } from '../config/producer-config';
 import type { ProducerEvent } from '../model/producer-event';
-import type { SendFailed, SendResult, SendSuccessful } from '../model/send-result';
+import type { SendResult, SendSuccessful } from '../model/send-result';
 import { ProducerClosedError } from './errors';
 import { producerEnvironment, producePipeline, type ProducerDeps } from './produce';
 import { producerSettings, type ProduceOptions } from './settings';
+import { messageIds, refused } from './validate';
 
 interface Waiter {
   readonly resolve: (result: SendSuccessful) => void;
@@ -39,6 +40,7 @@ export class KinesisProducer {
   private readonly waiters = new Map<ProducerEvent, Waiter[]>();
   private readyWaiters: (() => void)[] = [];
   private outstanding = 0;
+  private readonly nextMessageId = messageIds();
   private state: State = { kind: 'running' };
   private readonly subscription: Subscription;
   private readonly finished: Promise<void>;
@@ -144,8 +146,7 @@ export class KinesisProducer {
   private accept(event: ProducerEvent): void {
     if (this.state.kind !== 'running') {
       const reason = this.state.kind === 'failed' && this.state.error instanceof Error ? this.state.error : new ProducerClosedError();
-      const rejected: SendFailed = { _tag: 'SendFailed', messageId: '', event, reason, attempts: [] };
-      this.settle(rejected, false);
+      this.settle(refused(event, this.nextMessageId(), reason), false);
       return;
     }
     this.outstanding += 1;

@@ -8,25 +8,9 @@
 import type { Lease, LeaseChanges, RemovableLeaseAttribute } from '../model/lease';
 import { LeaseStoreError } from '../model/errors';
 import type { LeaseDeleteResult, LeaseUpdate, LeaseWriteResult } from '../ports/lease-store-port';
+import { checkExpectedCounter, checkLeaseUpdate } from '../ports/lease-update-rules';
 
-const SETTABLE: ReadonlySet<string> = new Set<keyof LeaseChanges>([
-  'leaseOwner',
-  'checkpoint',
-  'checkpointSubSequenceNumber',
-  'ownerSwitchesSinceCheckpoint',
-  'childShardIds',
-  'startingHashKey',
-  'endingHashKey',
-  'pendingCheckpoint',
-  'pendingCheckpointSubSequenceNumber',
-]);
-
-const REMOVABLE: ReadonlySet<string> = new Set<RemovableLeaseAttribute>([
-  'leaseOwner',
-  'checkpointOwner',
-  'pendingCheckpoint',
-  'pendingCheckpointSubSequenceNumber',
-]);
+export { checkExpectedCounter };
 
 const CONDITION_FAILED = { _tag: 'ConditionFailed' } as const;
 
@@ -34,17 +18,6 @@ function validation(operation: string, message: string): LeaseStoreError {
   return new LeaseStoreError(operation, 'ValidationException', message);
 }
 
-/** An update that cannot be expressed; the AWS adapter refuses the same ones with the same code. */
-function invalidUpdate(operation: string, message: string): LeaseStoreError {
-  return new LeaseStoreError(operation, 'InvalidUpdate', message);
-}
-
-/** @throws LeaseStoreError InvalidUpdate unless the counter is a non-negative integer */
-export function checkExpectedCounter(operation: string, counter: number): void {
-  if (!(Number.isSafeInteger(counter) && counter >= 0)) {
-    throw invalidUpdate(operation, `expectedCounter must be a non-negative integer, got ${counter}`);
-  }
-}
 
 /**
  * A deep copy of a lease holding only the attributes that are present, as DynamoDB would return it:
@@ -68,20 +41,6 @@ function checkLease(operation: string, lease: Lease): void {
   }
   if (!Number.isSafeInteger(lease.leaseCounter)) {
     throw validation(operation, `leaseCounter of ${lease.leaseKey} must be an integer, got ${lease.leaseCounter}`);
-  }
-}
-
-/** @throws LeaseStoreError InvalidUpdate for an update that cannot be expressed, whatever the item holds */
-function checkUpdate(update: LeaseUpdate): void {
-  checkExpectedCounter('UpdateItem', update.expectedCounter);
-  const set = Object.entries(update.set ?? {}).filter(([, value]) => value !== undefined).map(([name]) => name);
-  const remove = update.remove ?? [];
-  for (const name of set) if (!SETTABLE.has(name)) throw invalidUpdate('UpdateItem', `${name} cannot be set`);
-  for (const name of remove) if (!REMOVABLE.has(name)) throw invalidUpdate('UpdateItem', `${name} cannot be removed`);
-  const overlap = set.filter((name) => (remove as readonly string[]).includes(name));
-  if (update.incrementOwnerSwitches === true && set.includes('ownerSwitchesSinceCheckpoint')) overlap.push('ownerSwitchesSinceCheckpoint');
-  if (overlap.length > 0) {
-    throw invalidUpdate('UpdateItem', `${overlap.join(', ')} changed twice in one update`);
   }
 }
 
@@ -123,7 +82,7 @@ export class LeaseTable {
 
   /** UpdateItem conditional on the counter and, when given, the owner (`null`: no owner). */
   update(leaseKey: string, update: LeaseUpdate): LeaseWriteResult {
-    checkUpdate(update);
+    checkLeaseUpdate(update);
     const current = this.items.get(leaseKey);
     if (current === undefined || current.leaseCounter !== update.expectedCounter) return CONDITION_FAILED;
     if (update.expectedOwner !== undefined && (current.leaseOwner ?? null) !== update.expectedOwner) return CONDITION_FAILED;

@@ -7,7 +7,6 @@ import { validateEvent } from '../../lib/producer/validate';
 
 export function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => {
-    if (process.env['MARBLE_DEBUG']) console.log(JSON.stringify(actual));
     expect(actual).to.deep.equal(expected);
   });
 }

@@ -147,6 +147,16 @@ describe('AggregateBuilder', () => {
     expect(plain(decodeAggregatedRecord(builder.build().data))).to.deep.equal(plain([record('p', 5), record('r', 2)]));
   });
 
+  it('leaves what it built untouched when records are added afterwards', () => {
+    const builder = builderWith([record('one', 1), record('two', 2)]);
+    const first = builder.build().data;
+    const snapshot = Buffer.from(first).toString('hex');
+    builder.add(record('three', 300));
+    const second = builder.build().data;
+    expect(Buffer.from(first).toString('hex')).to.equal(snapshot);
+    expect(plain(decodeAggregatedRecord(second))).to.deep.equal(plain([record('one', 1), record('two', 2), record('three', 300)]));
+  });
+
   it('exposes the routing hash key of the first record', () => {
     const builder = builderWith([record('abc', 1), record('zzz', 1, '5')]);
     expect(builder.hashKey).to.equal(hashKeyOf('abc'));

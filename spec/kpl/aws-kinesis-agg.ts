@@ -2,6 +2,7 @@
  * The parts of the `aws-kinesis-agg` package the interop tests use, typed locally: the package's
  * own typings import `aws-sdk` v2 and leave out `RecordAggregator`.
  */
+import { createRequire } from 'node:module';
 
 export interface AggUserRecord {
   partitionKey: string;
@@ -46,7 +47,8 @@ interface AwsKinesisAgg {
   ): void;
 }
 
-const awsKinesisAgg = require('aws-kinesis-agg') as AwsKinesisAgg;
+// Loaded untyped on purpose: the package's typings do not compile without aws-sdk v2.
+const awsKinesisAgg = createRequire(__filename)('aws-kinesis-agg') as AwsKinesisAgg;
 
 /** Aggregates with aws-kinesis-agg; its callbacks run synchronously. */
 export function aggAggregate(records: readonly AggUserRecord[]): AggEncodedRecord[] {

@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 import { ConfigError, type ConfigIssue } from '../../model/errors';
-import type { InitialPositionInStream } from '../shard-sync/plan-leases';
+import type { InitialPosition } from '../../config/consumer-config';
 
 /** What a lease coordinator is told. */
 export interface LeaseCoordinatorSettings {
@@ -40,7 +40,7 @@ export interface LeaseCoordinatorSettings {
   /** The most leases stolen in one take round (seed default 1); 0 never steals. */
   readonly maxLeasesToStealAtOneTime: number;
   /** Where the leases of new shards start. */
-  readonly initialPosition: InitialPositionInStream;
+  readonly initialPosition: InitialPosition;
   /** Delete a finished shard's lease once its children have made progress (seed default true). */
   readonly cleanupLeasesUponShardCompletion: boolean;
   /** How often a held lease whose parents are not finished checks them again (seed default 10000). */
@@ -147,7 +147,7 @@ export function resolveLeaseSettings(settings: LeaseCoordinatorSettings): Resolv
   };
 }
 
-function checkInitialPosition(initial: InitialPositionInStream | undefined, issues: ConfigIssue[]): void {
+function checkInitialPosition(initial: InitialPosition | undefined, issues: ConfigIssue[]): void {
   const type: unknown = (initial as { type?: unknown } | undefined)?.type;
   if (type === 'TRIM_HORIZON' || type === 'LATEST') return;
   if (type === 'AT_TIMESTAMP') {

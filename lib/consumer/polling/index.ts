@@ -7,4 +7,4 @@ export type { Backoff, BackoffSettings } from './backoff';
 export { DEFAULT_CALL_TIMEOUT_MILLIS, MAX_RECORDS_PER_CALL, pollShard } from './poll-shard';
 export type { PollEvent, PollGate, PollShardOptions } from './poll-shard';
 export { startingPosition } from './starting-position';
-export type { InitialPositionInStream, StartingPosition } from './starting-position';
+export type { StartingPosition } from './starting-position';

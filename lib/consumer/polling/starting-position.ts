@@ -12,18 +12,10 @@
  * - no checkpoint at all (a lease not yet initialised) means the configured initial position.
  * @packageDocumentation
  */
+import type { InitialPosition } from '../../config/consumer-config';
 import { ConfigError } from '../../model/errors';
 import { CompoundSequenceNumber } from '../../model/sequence-number';
 import type { IteratorPosition } from '../../ports/kinesis-port';
-
-/**
- * Where a shard with no checkpoint starts (`kcl.initialPositionInStream`); the same shape as the
- * consumer configuration's `initialPosition`.
- */
-export type InitialPositionInStream =
-  | { readonly type: 'TRIM_HORIZON' }
-  | { readonly type: 'LATEST' }
-  | { readonly type: 'AT_TIMESTAMP'; readonly timestamp: Date };
 
 /** How to start reading a shard. */
 export type StartingPosition =
@@ -48,7 +40,7 @@ export type StartingPosition =
  * @throws ConfigError when the checkpoint is AT_TIMESTAMP but no timestamp is configured, or the
  *   configured timestamp is not a valid date
  */
-export function startingPosition(checkpoint: CompoundSequenceNumber | undefined, initial: InitialPositionInStream): StartingPosition {
+export function startingPosition(checkpoint: CompoundSequenceNumber | undefined, initial: InitialPosition): StartingPosition {
   const from = checkpoint ?? sentinelOf(initial);
   switch (from.sequenceNumber) {
     case 'SHARD_END':
@@ -64,7 +56,7 @@ export function startingPosition(checkpoint: CompoundSequenceNumber | undefined,
   }
 }
 
-function sentinelOf(initial: InitialPositionInStream): CompoundSequenceNumber {
+function sentinelOf(initial: InitialPosition): CompoundSequenceNumber {
   switch (initial.type) {
     case 'TRIM_HORIZON':
       return CompoundSequenceNumber.TRIM_HORIZON;
@@ -75,7 +67,7 @@ function sentinelOf(initial: InitialPositionInStream): CompoundSequenceNumber {
   }
 }
 
-function timestampOf(initial: InitialPositionInStream): Date {
+function timestampOf(initial: InitialPosition): Date {
   if (initial.type !== 'AT_TIMESTAMP') {
     throw new ConfigError([
       {

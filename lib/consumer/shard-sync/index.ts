@@ -5,7 +5,7 @@
 export { syncShards } from './sync-shards';
 export type { ShardSyncDeps, ShardSyncResult, ShardSyncSettings } from './sync-shards';
 export { creationWaves, descendantCheckpoint, newLease, planLeases, shardFilterFor } from './plan-leases';
-export type { InitialPositionInStream, LeasePlanInput } from './plan-leases';
+export type { LeasePlanInput } from './plan-leases';
 export { planCleanup } from './plan-cleanup';
 export type { LeaseDeletion } from './plan-cleanup';
 export { isParentFinished, isReadyToConsume, unfinishedParents } from './shard-readiness';

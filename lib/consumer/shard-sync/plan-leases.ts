@@ -30,21 +30,13 @@
  * may each be created all at once.
  * @packageDocumentation
  */
+import type { InitialPosition } from '../../config/consumer-config';
 import type { Lease } from '../../model/lease';
 import type { CheckpointSentinel } from '../../model/sequence-number';
 import type { HashKeyRange, Shard, ShardFilter } from '../../ports/kinesis-port';
 
-/**
- * Where a shard with no checkpoint starts (`kcl.initialPositionInStream`); the same shape as the
- * consumer configuration's `initialPosition`.
- */
-export type InitialPositionInStream =
-  | { readonly type: 'TRIM_HORIZON' }
-  | { readonly type: 'LATEST' }
-  | { readonly type: 'AT_TIMESTAMP'; readonly timestamp: Date };
-
 /** The ListShards filter for a sync of an empty table (the KCL's `EmptyLeaseTableSynchronizer`). */
-export function shardFilterFor(initial: InitialPositionInStream): ShardFilter {
+export function shardFilterFor(initial: InitialPosition): ShardFilter {
   switch (initial.type) {
     case 'LATEST':
       return { type: 'AT_LATEST' };
@@ -56,7 +48,7 @@ export function shardFilterFor(initial: InitialPositionInStream): ShardFilter {
 }
 
 /** The checkpoint of a lease that descends from a shard that is (or will be) read. */
-export function descendantCheckpoint(initial: InitialPositionInStream): CheckpointSentinel {
+export function descendantCheckpoint(initial: InitialPosition): CheckpointSentinel {
   return initial.type === 'AT_TIMESTAMP' ? 'AT_TIMESTAMP' : 'TRIM_HORIZON';
 }
 
@@ -81,7 +73,7 @@ export interface LeasePlanInput {
   readonly shards: readonly Shard[];
   /** Every lease of the table. */
   readonly leases: readonly Pick<Lease, 'leaseKey'>[];
-  readonly initialPosition: InitialPositionInStream;
+  readonly initialPosition: InitialPosition;
 }
 
 /**

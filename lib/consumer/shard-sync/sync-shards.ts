@@ -12,7 +12,8 @@ import { concatMap, defer, filter, from, map, mergeMap, toArray, type Observable
 import type { KinesisPort, Shard } from '../../ports/kinesis-port';
 import type { LeaseStorePort } from '../../ports/lease-store-port';
 import { planCleanup } from './plan-cleanup';
-import { creationWaves, planLeases, shardFilterFor, type InitialPositionInStream } from './plan-leases';
+import type { InitialPosition } from '../../config/consumer-config';
+import { creationWaves, planLeases, shardFilterFor } from './plan-leases';
 
 /** What a sync pass talks to. */
 export interface ShardSyncDeps {
@@ -24,7 +25,7 @@ export interface ShardSyncDeps {
 export interface ShardSyncSettings {
   readonly tableName: string;
   readonly streamName: string;
-  readonly initialPosition: InitialPositionInStream;
+  readonly initialPosition: InitialPosition;
   readonly cleanupLeasesUponShardCompletion: boolean;
 }
 

@@ -5,39 +5,10 @@
  * @packageDocumentation
  */
 import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { LeaseStoreError } from '../../model/errors';
-import type { Lease, LeaseChanges, RemovableLeaseAttribute } from '../../model/lease';
+import type { Lease } from '../../model/lease';
 import type { LeaseUpdate } from '../lease-store-port';
+import { checkExpectedCounter, checkLeaseUpdate } from '../lease-update-rules';
 import { attributeOf, encodeField, LEASE_KEY, type LeaseField } from './lease-item';
-
-const SETTABLE: ReadonlySet<string> = new Set<keyof LeaseChanges>([
-  'leaseOwner',
-  'checkpoint',
-  'checkpointSubSequenceNumber',
-  'ownerSwitchesSinceCheckpoint',
-  'childShardIds',
-  'startingHashKey',
-  'endingHashKey',
-  'pendingCheckpoint',
-  'pendingCheckpointSubSequenceNumber',
-]);
-
-const REMOVABLE: ReadonlySet<string> = new Set<RemovableLeaseAttribute>([
-  'leaseOwner',
-  'checkpointOwner',
-  'pendingCheckpoint',
-  'pendingCheckpointSubSequenceNumber',
-]);
-
-function invalid(reason: string, operation = 'UpdateItem'): LeaseStoreError {
-  return new LeaseStoreError(operation, 'InvalidUpdate', reason);
-}
-
-function checkCounter(counter: number, operation: string): void {
-  if (!Number.isSafeInteger(counter) || counter < 0) {
-    throw invalid(`expectedCounter must be a non-negative integer, got ${counter}`, operation);
-  }
-}
 
 /**
  * The UpdateItem request for `update`, returning the whole new item.
@@ -47,7 +18,7 @@ function checkCounter(counter: number, operation: string): void {
  * @internal
  */
 export function toUpdateItemInput(tableName: string, leaseKey: string, update: LeaseUpdate): UpdateItemCommandInput {
-  checkCounter(update.expectedCounter, 'UpdateItem');
+  checkLeaseUpdate(update);
   const names: Record<string, string> = { '#leaseCounter': attributeOf('leaseCounter') };
   const values: Record<string, AttributeValue> = {
     ':expectedCounter': { N: String(update.expectedCounter) },
@@ -58,16 +29,6 @@ export function toUpdateItemInput(tableName: string, leaseKey: string, update: L
 
   const changes = Object.entries(update.set ?? {}).filter(([, value]) => value !== undefined);
   const removed = new Set<string>(update.remove ?? []);
-  for (const field of removed) {
-    if (!REMOVABLE.has(field)) throw invalid(`${field} cannot be removed`);
-  }
-  for (const [field] of changes) {
-    if (!SETTABLE.has(field)) throw invalid(`${field} cannot be set`);
-    if (removed.has(field)) throw invalid(`${field} is both set and removed`);
-  }
-  if (update.incrementOwnerSwitches === true && changes.some(([field]) => field === 'ownerSwitchesSinceCheckpoint')) {
-    throw invalid('ownerSwitchesSinceCheckpoint is both set and incremented');
-  }
 
   for (const [field, value] of changes as Array<[LeaseField, NonNullable<Lease[LeaseField]>]>) {
     names[`#${field}`] = attributeOf(field);
@@ -125,7 +86,7 @@ export function deleteCondition(
   expectedCounter: number | undefined,
 ): Pick<UpdateItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
   if (expectedCounter === undefined) return {};
-  checkCounter(expectedCounter, 'DeleteItem');
+  checkExpectedCounter('DeleteItem', expectedCounter);
   return {
     ConditionExpression: '#leaseCounter = :expectedCounter',
     ExpressionAttributeNames: { '#leaseCounter': attributeOf('leaseCounter') },

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import type { Lease } from '../../../lib/model/lease';
 import type { HashKeyRange, Shard } from '../../../lib/ports/kinesis-port';
-import { creationWaves, descendantCheckpoint, newLease, planLeases, shardFilterFor, type InitialPositionInStream } from '../../../lib/consumer/shard-sync/plan-leases';
+import { creationWaves, descendantCheckpoint, newLease, planLeases, shardFilterFor } from '../../../lib/consumer/shard-sync/plan-leases';
+import type { InitialPosition } from '../../../lib/config/consumer-config';
 
-const TRIM: InitialPositionInStream = { type: 'TRIM_HORIZON' };
-const LATEST: InitialPositionInStream = { type: 'LATEST' };
-const AT: InitialPositionInStream = { type: 'AT_TIMESTAMP', timestamp: new Date(1_700_000_000_000) };
+const TRIM: InitialPosition = { type: 'TRIM_HORIZON' };
+const LATEST: InitialPosition = { type: 'LATEST' };
+const AT: InitialPosition = { type: 'AT_TIMESTAMP', timestamp: new Date(1_700_000_000_000) };
 
 const range = (start: bigint, end: bigint): HashKeyRange => ({ startingHashKey: start, endingHashKey: end });
 

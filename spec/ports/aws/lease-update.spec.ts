@@ -65,8 +65,8 @@ describe('toUpdateItemInput', function () {
   });
 
   for (const [label, update, reason] of [
-    ['sets and removes one attribute', { expectedCounter: 0, set: { leaseOwner: 'a' }, remove: ['leaseOwner'] }, 'both set and removed'],
-    ['sets and increments the owner switches', { expectedCounter: 0, set: { ownerSwitchesSinceCheckpoint: 0 }, incrementOwnerSwitches: true }, 'both set and incremented'],
+    ['sets and removes one attribute', { expectedCounter: 0, set: { leaseOwner: 'a' }, remove: ['leaseOwner'] }, 'leaseOwner changed twice'],
+    ['sets and increments the owner switches', { expectedCounter: 0, set: { ownerSwitchesSinceCheckpoint: 0 }, incrementOwnerSwitches: true }, 'ownerSwitchesSinceCheckpoint changed twice'],
     ['sets the counter', { expectedCounter: 0, set: { leaseCounter: 9 } }, 'leaseCounter cannot be set'],
     ['removes the checkpoint', { expectedCounter: 0, remove: ['checkpoint'] }, 'checkpoint cannot be removed'],
     ['expects a negative counter', { expectedCounter: -1 }, 'non-negative integer'],

@@ -1,0 +1,106 @@
+/**
+ * What a consumer talks to and where it reports: the `Deps` every entry point takes (all optional;
+ * the defaults come from the configuration and the environment), and their resolution into ports
+ * for one subscription.
+ * @packageDocumentation
+ */
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { ConsumerConf } from '../config/consumer-config';
+import { resolveKinesisPort, resolveLeaseStorePort } from '../ports/aws/clients';
+import type { KinesisPort } from '../ports/kinesis-port';
+import type { LeaseStorePort } from '../ports/lease-store-port';
+import type { Deps, Logger } from '../ports/deps';
+import type { ShardDiagnostic } from './shard-pipeline';
+
+export type { Deps, KinesisInput, LeaseStoreInput, Logger } from '../ports/deps';
+
+/** What happened on the side of a consumer, for logs and metrics. */
+export type ConsumerDiagnostic =
+  | ShardDiagnostic
+  /** A shard's pipeline failed (its reads kept failing): the shard stops here and its lease is released, so it is read again, by any worker. */
+  | { readonly _tag: 'ShardFailed'; readonly shardId: string; readonly error: unknown }
+  /** Giving a lease up failed; it expires after the failover time instead. */
+  | { readonly _tag: 'ReleaseFailed'; readonly shardId: string; readonly error: unknown };
+
+/** {@link Deps} of `consume$` and `shards$`. */
+export interface ConsumerDeps extends Deps {
+  /** Told about every page, checkpoint and failure; must not throw. */
+  readonly onDiagnostic?: (diagnostic: ConsumerDiagnostic) => void;
+}
+
+/** The ports of one consumer subscription. @internal */
+export interface ConsumerEnvironment {
+  readonly kinesis: KinesisPort;
+  readonly leases: LeaseStorePort;
+  readonly scheduler: SchedulerLike;
+  /** Destroys the clients built for this subscription; a no-op for those handed in. */
+  readonly release: () => void;
+  readonly report: (diagnostic: ConsumerDiagnostic) => void;
+}
+
+/**
+ * Resolves `deps` for one subscription, building the clients `deps` does not provide.
+ * @internal
+ */
+export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): ConsumerEnvironment {
+  const { region, kinesisEndpoint, dynamoDBEndpoint } = conf.aws;
+  const regionOption = region === undefined ? {} : { region };
+  const kinesis = resolveKinesisPort(deps.kinesis, { ...regionOption, ...(kinesisEndpoint === undefined ? {} : { endpoint: kinesisEndpoint }) });
+  let leases: ReturnType<typeof resolveLeaseStorePort>;
+  try {
+    leases = resolveLeaseStorePort(deps.leases, { ...regionOption, ...(dynamoDBEndpoint === undefined ? {} : { endpoint: dynamoDBEndpoint }) });
+  } catch (error) {
+    kinesis.release();
+    throw error;
+  }
+  const { logger, onDiagnostic } = deps;
+  return {
+    kinesis: kinesis.port,
+    leases: leases.port,
+    scheduler: deps.scheduler ?? asyncScheduler,
+    release: () => {
+      kinesis.release();
+      leases.release();
+    },
+    report: (diagnostic) => {
+      onDiagnostic?.(diagnostic);
+      if (logger !== undefined) warn(logger, diagnostic);
+    },
+  };
+}
+
+/** Logs the diagnostics that tell of something going wrong. */
+function warn(logger: Logger, diagnostic: ConsumerDiagnostic): void {
+  switch (diagnostic._tag) {
+    case 'ShardFailed':
+      logger.warn('shard stopped after a failure; its lease is released for another attempt', { shardId: diagnostic.shardId, error: diagnostic.error });
+      return;
+    case 'ReleaseFailed':
+      logger.warn('could not release a lease; it will expire instead', { shardId: diagnostic.shardId, error: diagnostic.error });
+      return;
+    case 'FinalCheckpointFailed':
+      logger.warn('final checkpoint failed; events after the last checkpoint will be delivered again', { shardId: diagnostic.shardId, error: diagnostic.error });
+      return;
+    case 'Checkpoint':
+      if (diagnostic.outcome._tag === 'CheckpointFailed') {
+        logger.warn('checkpoint failed; retrying after the backoff', { shardId: diagnostic.shardId, position: diagnostic.outcome.position.toString(), error: diagnostic.outcome.error });
+      }
+      return;
+    case 'AggregateOutOfRange':
+      logger.warn('dropped an aggregate with a user record outside the shard, as the KCL does', {
+        shardId: diagnostic.shardId,
+        sequenceNumber: diagnostic.sequenceNumber,
+        userRecords: diagnostic.userRecords,
+      });
+      return;
+    case 'AggregateTruncated':
+      logger.warn('dropped the rest of an aggregate after a bad explicit hash key, as the KCL does', {
+        shardId: diagnostic.shardId,
+        sequenceNumber: diagnostic.sequenceNumber,
+        dropped: diagnostic.dropped,
+      });
+      return;
+    case 'Polled':
+      return;
+  }
+}

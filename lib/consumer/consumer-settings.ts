@@ -1,0 +1,96 @@
+/**
+ * From a `ConsumerConf` (and the few options without a configuration key) to the settings of the
+ * lease coordinator and of the shard pipelines, checked once, when `consume$` or `shards$` is
+ * called.
+ *
+ * Mapping: lease table ← `leaseTableName`; worker id ← `workerId`; failover, lease limits ←
+ * `leases.*`; shard sync period, cleanup, parent poll, skip at start-up ← `shardSync.*` (the
+ * coordinator syncs periodically whatever `shardSync.strategy` says: a sync is one ListShards);
+ * initial position ← `initialPosition`; GetRecords size and pause ← `polling.maxRecords`,
+ * `polling.idleTimeBetweenReadsMillis`; retry backoff ← `worker.taskBackoffMillis`; checkpoint pacing
+ * ← `checkpointer.intervalMillis`, `checkpointer.backoffMillis`; bound on each step of a stop ←
+ * `worker.shutdownTimeoutMillis`.
+ * @packageDocumentation
+ */
+import type { Observable } from 'rxjs';
+import type { ConsumerConf } from '../config/consumer-config';
+import { resolveLeaseSettings, type LeaseCoordinatorSettings } from './lease/lease-settings';
+import { requireMillis } from './polling/backoff';
+import { checkPollOptions } from './polling/poll-shard';
+import type { ShardPipelineSettings } from './shard-pipeline';
+
+/** What `consume$` and `shards$` take besides the configuration and the deps. */
+export interface ConsumeOptions {
+  /**
+   * Emits to stop gracefully: no lease is taken any more, every shard stops reading, checkpoints
+   * its committed prefix, then releases its lease so another worker takes it at once. The
+   * Observable completes when all of that is done (each step bounded by
+   * `worker.shutdownTimeoutMillis`), so `await lastValueFrom(...)` resolves after the final
+   * checkpoints and releases. Only its first value counts.
+   */
+  readonly stop$?: Observable<unknown>;
+  /**
+   * A shard stops fetching while more of its events than this are delivered and not yet committed
+   * (an event committed out of order counts until every earlier one is committed). Default
+   * 2 × `polling.maxRecords`; 0 fetches the next page only once the last one is all committed.
+   */
+  readonly maxUncommitted?: number;
+  /** Checkpoint at once after this many commits of a shard, not only every `checkpointer.intervalMillis`. */
+  readonly checkpointAfterCommits?: number;
+}
+
+/** Everything a consumer subscription runs with. */
+export interface ConsumerSettings {
+  readonly streamName: string;
+  readonly lease: LeaseCoordinatorSettings;
+  readonly pipeline: ShardPipelineSettings;
+}
+
+/**
+ * Builds and checks the settings.
+ * @throws ConfigError when a lease setting is out of range
+ * @throws TypeError when an option or a polling setting is out of range
+ */
+export function consumerSettings(conf: ConsumerConf, options: ConsumeOptions = {}): ConsumerSettings {
+  const lease: LeaseCoordinatorSettings = {
+    tableName: conf.leaseTableName,
+    streamName: conf.streamName,
+    workerId: conf.workerId,
+    failoverTimeMillis: conf.leases.failoverTimeMillis,
+    shardSyncIntervalMillis: conf.shardSync.intervalMillis,
+    maxLeasesForWorker: conf.leases.maxLeasesForWorker,
+    maxLeasesToStealAtOneTime: conf.leases.maxLeasesToStealAtOneTime,
+    initialPosition: conf.initialPosition,
+    cleanupLeasesUponShardCompletion: conf.shardSync.cleanupLeasesUponShardCompletion,
+    parentShardPollIntervalMillis: conf.shardSync.parentShardPollIntervalMillis,
+    skipShardSyncAtStartupIfLeasesExist: conf.shardSync.skipAtStartupIfLeasesExist,
+  };
+  resolveLeaseSettings(lease);
+
+  const { maxUncommitted, checkpointAfterCommits } = options;
+  if (maxUncommitted !== undefined && !(Number.isSafeInteger(maxUncommitted) && maxUncommitted >= 0)) {
+    throw new TypeError(`consume$: maxUncommitted must be a non-negative integer, got ${String(maxUncommitted)}`);
+  }
+  if (checkpointAfterCommits !== undefined && !(Number.isSafeInteger(checkpointAfterCommits) && checkpointAfterCommits >= 1)) {
+    throw new TypeError(`consume$: checkpointAfterCommits must be a positive integer, got ${String(checkpointAfterCommits)}`);
+  }
+  const pipeline: ShardPipelineSettings = {
+    initialPosition: conf.initialPosition,
+    maxRecords: conf.polling.maxRecords,
+    idleTimeBetweenReadsMillis: conf.polling.idleTimeBetweenReadsMillis,
+    ...(maxUncommitted === undefined ? {} : { maxUncommitted }),
+    backoff: { initialMillis: conf.worker.taskBackoffMillis, maxMillis: Math.max(10_000, conf.worker.taskBackoffMillis) },
+    checkpoint: {
+      intervalMillis: conf.checkpointer.intervalMillis,
+      backoffMillis: conf.checkpointer.backoffMillis,
+      ...(checkpointAfterCommits === undefined ? {} : { maxCommits: checkpointAfterCommits }),
+    },
+    shutdownTimeoutMillis: conf.worker.shutdownTimeoutMillis,
+  };
+  checkPollOptions(pipeline);
+  requireMillis(pipeline.shutdownTimeoutMillis, 'consume$: worker.shutdownTimeoutMillis');
+  requireMillis(pipeline.checkpoint.intervalMillis, 'consume$: checkpointer.intervalMillis');
+  requireMillis(pipeline.checkpoint.backoffMillis, 'consume$: checkpointer.backoffMillis');
+
+  return { streamName: conf.streamName, lease, pipeline };
+}

@@ -1,0 +1,14 @@
+/**
+ * The consumer: KCL-compatible leases, polling, deaggregation and checkpointing as Observables.
+ * @packageDocumentation
+ */
+export { consume$ } from './consume';
+export { shards$ } from './shards';
+export type { LeasedShard } from './shards';
+export { mapPayload, mapPayloadAsync } from './committable-event';
+export type { CommittableEvent } from './committable-event';
+export type { ConsumerDeps, ConsumerDiagnostic, Deps, KinesisInput, LeaseStoreInput, Logger } from './consumer-deps';
+export type { ConsumeOptions } from './consumer-settings';
+export type { ShardDiagnostic } from './shard-pipeline';
+export type { CheckpointerEvent } from './checkpoint/checkpointer';
+export type { DeaggregationDiagnostic } from './deaggregate/deaggregate';

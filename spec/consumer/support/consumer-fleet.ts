@@ -1,0 +1,196 @@
+/**
+ * Consumers (`consume$` or `shards$` subscriptions, each a worker) sharing one in-memory stream and
+ * one in-memory lease table on one virtual clock.
+ */
+import { VirtualTimeScheduler, type Observable, type Subscription } from 'rxjs';
+import { consumerConf } from '../../../lib/config/consumer-config';
+import { decodeKinesisConfig } from '../../../lib/config/kinesis-config';
+import type { CommittableEvent } from '../../../lib/consumer/committable-event';
+import { consume$ } from '../../../lib/consumer/consume';
+import type { ConsumerDiagnostic } from '../../../lib/consumer/consumer-deps';
+import type { ConsumeOptions } from '../../../lib/consumer/consumer-settings';
+import type { ConsumerConf } from '../../../lib/config/consumer-config';
+import type { ConsumerEvent } from '../../../lib/model/consumer-event';
+import type { Lease } from '../../../lib/model/lease';
+import type { PutRecordsEntry } from '../../../lib/ports/kinesis-port';
+import { InMemoryKinesis, InMemoryLeaseStore } from '../../../lib/testing';
+
+export const STREAM = 'orders';
+export const TABLE = 'app-orders';
+
+/** Consumer sections for tests: small pages, short pauses, a 3 s failover. */
+export function testConf(workerId: string, overrides: { readonly kcl?: object; readonly checkpointer?: object; readonly worker?: object } = {}): ConsumerConf {
+  return consumerConf(
+    decodeKinesisConfig({
+      'application-name': 'app',
+      consumer: {
+        'stream-name': STREAM,
+        kcl: {
+          workerId,
+          failoverTimeMillis: 3000,
+          maxRecords: 10,
+          idleTimeBetweenReadsInMillis: 100,
+          parentShardPollIntervalMillis: 500,
+          taskBackoffTimeMillis: 100,
+          ...overrides.kcl,
+        },
+        checkpointer: { intervalMillis: 500, backoffMillis: 200, ...overrides.checkpointer },
+        worker: { shutdownTimeoutSeconds: 5, ...overrides.worker },
+      },
+    }),
+    'consumer',
+  );
+}
+
+/** One event as a worker received it. */
+export interface Delivery {
+  readonly text: string;
+  readonly partitionKey: string;
+  readonly shardId: string;
+  readonly event: CommittableEvent<ConsumerEvent>;
+  readonly at: number;
+}
+
+/** A subscribed consumer and what it saw. */
+export class Worker {
+  readonly deliveries: Delivery[] = [];
+  readonly diagnostics: ConsumerDiagnostic[] = [];
+  completed = false;
+  completedAt?: number;
+  error: unknown;
+  /** Commit each event as it arrives. */
+  autoCommit = true;
+  subscription?: Subscription;
+
+  constructor(readonly id: string) {}
+
+  texts(): string[] {
+    return this.deliveries.map((d) => d.text);
+  }
+
+  /** Delivered texts of one shard, in delivery order. */
+  textsOf(shardId: string): string[] {
+    return this.deliveries.filter((d) => d.shardId === shardId).map((d) => d.text);
+  }
+
+  shardsRead(): string[] {
+    return [...new Set(this.deliveries.map((d) => d.shardId))].sort();
+  }
+
+  commitAll(): void {
+    for (const d of this.deliveries) d.event.commit();
+  }
+
+  unsubscribe(): void {
+    this.subscription?.unsubscribe();
+  }
+}
+
+/** Options of {@link ConsumerFleet.start}. */
+export interface StartOptions {
+  readonly kcl?: object;
+  readonly checkpointer?: object;
+  readonly options?: ConsumeOptions;
+  readonly autoCommit?: boolean;
+}
+
+export class ConsumerFleet {
+  readonly scheduler = new VirtualTimeScheduler();
+  readonly kinesis: InMemoryKinesis;
+  readonly store: InMemoryLeaseStore;
+  readonly workers = new Map<string, Worker>();
+
+  constructor(shardCount: number, options: { readonly storeLatencyMillis?: number; readonly kinesisLatencyMillis?: number } = {}) {
+    this.kinesis = new InMemoryKinesis({ scheduler: this.scheduler, streams: { [STREAM]: shardCount }, latencyMillis: options.kinesisLatencyMillis ?? 0 });
+    this.store = new InMemoryLeaseStore({ scheduler: this.scheduler, latencyMillis: options.storeLatencyMillis ?? 0 });
+  }
+
+  /** The events `consume$` gives a worker with these settings, not subscribed. */
+  consume(id: string, start: StartOptions = {}): Observable<CommittableEvent<ConsumerEvent>> {
+    const worker = this.workers.get(id);
+    return consume$(
+      testConf(id, { ...(start.kcl === undefined ? {} : { kcl: start.kcl }), ...(start.checkpointer === undefined ? {} : { checkpointer: start.checkpointer }) }),
+      { kinesis: this.kinesis, leases: this.store, scheduler: this.scheduler, onDiagnostic: (d) => worker?.diagnostics.push(d) },
+      start.options,
+    );
+  }
+
+  /** Starts a worker: a `consume$` subscription that records every event (and commits it, by default). */
+  start(id: string, start: StartOptions = {}): Worker {
+    const worker = new Worker(id);
+    worker.autoCommit = start.autoCommit ?? true;
+    this.workers.set(id, worker);
+    worker.subscription = this.consume(id, start).subscribe({
+      next: (event) => {
+        worker.deliveries.push({ text: event.payload.payloadAsString(), partitionKey: event.payload.partitionKey, shardId: event.shardId, event, at: this.now });
+        if (worker.autoCommit) event.commit();
+      },
+      error: (error: unknown) => (worker.error = error),
+      complete: () => {
+        worker.completed = true;
+        worker.completedAt = this.now;
+      },
+    });
+    return worker;
+  }
+
+  worker(id: string): Worker {
+    const worker = this.workers.get(id);
+    if (worker === undefined) throw new Error(`no worker ${id}`);
+    return worker;
+  }
+
+  /** Writes one plain record per text, the text also being its partition key unless `key` says otherwise. */
+  put(texts: readonly string[], key: (text: string) => string = (text) => text): void {
+    const entries: PutRecordsEntry[] = texts.map((text) => ({ partitionKey: key(text), data: Buffer.from(text) }));
+    for (let i = 0; i < entries.length; i += 500) this.kinesis.appendRecords(STREAM, entries.slice(i, i + 500));
+  }
+
+  /** Texts stored in a shard, oldest first (plain records only). */
+  stored(shardId: string): string[] {
+    return this.kinesis.records(STREAM, shardId).map((r) => Buffer.from(r.data).toString());
+  }
+
+  shardIds(): string[] {
+    return this.kinesis.shards(STREAM).map((s) => s.shardId);
+  }
+
+  leases(): readonly Lease[] {
+    return this.store.leases(TABLE);
+  }
+
+  lease(shardId: string): Lease {
+    const lease = this.store.lease(TABLE, shardId);
+    if (lease === undefined) throw new Error(`no lease ${shardId}`);
+    return lease;
+  }
+
+  /** Lease count per owner (finished leases left out). */
+  owners(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const lease of this.leases()) {
+      if (lease.checkpoint === 'SHARD_END') continue;
+      const owner = lease.leaseOwner ?? '(none)';
+      counts[owner] = (counts[owner] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** Lets `millis` of virtual time pass, running everything due on the way. */
+  run(millis: number): void {
+    const until = this.scheduler.now() + millis;
+    this.scheduler.schedule(() => undefined, millis);
+    this.scheduler.maxFrames = until;
+    this.scheduler.flush();
+    this.scheduler.maxFrames = Number.POSITIVE_INFINITY;
+  }
+
+  get now(): number {
+    return this.scheduler.now();
+  }
+}
+
+/** `n` texts `<prefix>-0` … */
+export function texts(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+}
