@@ -1,6 +1,6 @@
 /**
- * The parts of the `aws-kinesis-agg` package the KPL benchmark uses as its anchor, typed locally:
- * the package's own typings import `aws-sdk` v2 and omit `RecordAggregator`.
+ * The parts of the `aws-kinesis-agg` package the benchmarks (as their anchor) and the interop tests use,
+ * typed locally: the package's own typings import `aws-sdk` v2 and omit `RecordAggregator`.
  */
 import { createRequire } from 'node:module';
 

@@ -7,7 +7,11 @@ import { createHash } from 'node:crypto';
 import { ByteSink } from './byte-sink';
 import { KeyTable } from './key-table';
 import type { UserRecord } from './user-record';
-import { lengthDelimitedSize, varintSize, writeVarint } from './wire-format';
+import * as wire from './wire-format';
+
+// Local copies of the hot helpers: loaders such as esbuild turn imported bindings into getters,
+// which would cost a call on every use.
+const { lengthDelimitedSize, varintSize, writeVarint } = wire;
 
 /** The four bytes that open every KPL aggregate. */
 export const AGGREGATE_MAGIC: readonly number[] = [0xf3, 0x89, 0x9a, 0xc2];

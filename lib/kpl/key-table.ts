@@ -4,7 +4,11 @@
  * @packageDocumentation
  */
 import { ByteSink } from './byte-sink';
-import { varintSize, writeVarint } from './wire-format';
+import * as wire from './wire-format';
+
+// Local copies of the hot helpers: loaders such as esbuild turn imported bindings into getters,
+// which would cost a call on every use.
+const { varintSize, writeVarint } = wire;
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;

@@ -32,11 +32,14 @@ export interface InFlightOptions<T, R> {
 }
 
 /**
- * Runs `pipeline` over the source with at most `max` source values inside it at a time. The pipeline
- * emits its results in chunks (it must emit exactly one result per value admitted); each chunk is
- * passed on and frees its length in slots at once, so refilling happens once per chunk.
- * `saturated` notifies each time admissions fill the last slot: nothing more can enter until the
- * pipeline emits, so a pipeline that buffers should send what it holds rather than wait for more.
+ * Runs `pipeline` over the source with at most `max` source values inside it at a time. Values are
+ * admitted in chunks: everything that fits when a slot frees goes in as one array, so the stages
+ * behind pay their per-notification cost once per chunk rather than once per value. The pipeline
+ * emits its results in chunks too (it must emit exactly one result per value admitted); each chunk
+ * is passed on and frees its length in slots at once, so refilling happens once per chunk.
+ * `saturated` notifies each time admissions fill the last slot, after the chunk that filled it went
+ * in: nothing more can enter until the pipeline emits, so a pipeline that buffers should send what
+ * it holds rather than wait for more.
  *
  * Admission starts when the pipeline subscribes to its input, so a pipeline that first waits for
  * something (`concat(ready$, input$)`) holds values in the buffer, not in the pipeline.
@@ -45,7 +48,7 @@ export interface InFlightOptions<T, R> {
  */
 export function limitInFlight<T, R>(
   options: InFlightOptions<T, R>,
-  pipeline: (admitted: Observable<T>, saturated: Observable<void>) => Observable<readonly R[]>,
+  pipeline: (admitted: Observable<readonly T[]>, saturated: Observable<void>) => Observable<readonly R[]>,
 ): OperatorFunction<T, R> {
   const { max, maxBuffered, onOverflow, refuse } = options;
   if (!(Number.isInteger(max) && max >= 1)) throw new TypeError(`max in flight must be an integer ≥ 1, got ${max}`);
@@ -58,41 +61,53 @@ export function limitInFlight<T, R>(
       let inFlight = 0;
       let sourceDone = false;
       let draining = false;
-      let admit: Subscriber<T> | undefined;
+      let admit: Subscriber<readonly T[]> | undefined;
       const saturated = new Subject<void>();
+
+      /** Takes the next `count` waiting values off the queue. */
+      const dequeue = (count: number): T[] => {
+        if (head === 0 && count === queue.length) {
+          const all = queue;
+          queue = [];
+          return all;
+        }
+        const chunk = queue.slice(head, head + count);
+        queue.fill(undefined as T, head, head + count); // let them be collected once their results are out
+        head += count;
+        if (head === queue.length) {
+          queue = [];
+          head = 0;
+        } else if (head > 1024 && head * 2 > queue.length) {
+          queue = queue.slice(head);
+          head = 0;
+        }
+        return chunk;
+      };
 
       const drain = () => {
         if (draining) return; // re-entered from a synchronous output: the outer loop carries on
         draining = true;
         try {
-          for (;;) {
-            let admittedAny = false;
-            while (admit !== undefined && inFlight < max && head < queue.length) {
-              const value = queue[head]!;
-              queue[head++] = undefined as T; // let it be collected
-              if (head > 1024 && head * 2 > queue.length) {
-                queue = queue.slice(head);
-                head = 0;
-              }
-              inFlight += 1;
-              admittedAny = true;
-              admit.next(value);
+          while (admit !== undefined) {
+            const room = max - inFlight;
+            const waiting = queue.length - head;
+            if (room > 0 && waiting > 0) {
+              const count = Math.min(room, waiting);
+              inFlight += count;
+              admit.next(dequeue(count));
+              // Full: nothing more can come in until results go out, so waiting is pointless.
+              if (inFlight >= max) saturated.next();
+              continue; // a synchronous output may have freed slots meanwhile
             }
-            if (admit !== undefined && sourceDone && head >= queue.length) {
-              admit.complete();
-              break;
-            }
-            if (!admittedAny || inFlight < max) break;
-            // Full: nothing more can come in until results go out, so waiting is pointless.
-            saturated.next();
-            if (!(admit !== undefined && inFlight < max && head < queue.length)) break;
+            if (sourceDone && waiting === 0) admit.complete();
+            break;
           }
         } finally {
           draining = false;
         }
       };
 
-      const admitted = new Observable<T>((sink) => {
+      const admitted = new Observable<readonly T[]>((sink) => {
         admit = sink;
         drain();
         return () => {

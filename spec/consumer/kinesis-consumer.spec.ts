@@ -1,6 +1,7 @@
 /**
  * KinesisConsumer must:
  * - do nothing until started; process every event of every leased shard, checkpointing as answers come;
+ * - resolve start() once stopped, and reject it with the cause when the stream cannot be read;
  * - guard start() against a second call, and refuse to start again once stopped;
  * - stop gracefully and idempotently: one ConsumerShutdown per shard, final checkpoints, leases
  *   released, stop() resolving after that, and at most after worker.shutdownTimeoutSeconds;
@@ -26,6 +27,7 @@ import {
 import type { BatchDiagnostic } from '../../lib/consumer/process-batch/process-batch';
 import type { EventProcessor, ProcessorResult } from '../../lib/consumer/process-batch/event-processor';
 import type { ConsumerEvent } from '../../lib/model/consumer-event';
+import { StreamNotFoundError } from '../../lib/model/errors';
 import type { ConsumerNotification } from '../../lib/model/notifications';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../lib/testing';
 import { STREAM, TABLE, testConf, texts } from './support/consumer-fleet';
@@ -169,6 +171,7 @@ describe('KinesisConsumer', () => {
       expect(h.lease(shardId).checkpoint, shardId).to.equal(h.lastSequenceNumber(shardId));
     }
     expect(h.log).to.deep.equal([]);
+    expect(await outcome(started), 'start() resolves only once stopped').to.deep.equal({ settled: false });
 
     const stopped = consumer.stop();
     expect(await outcome(stopped)).to.deep.equal({ settled: false });
@@ -231,6 +234,19 @@ describe('KinesisConsumer', () => {
     h.run(1);
     expect(await outcome(stopped)).to.deep.equal({ settled: true });
     expect(h.log.filter((l) => l.includes('ConsumerShutdown'))).to.deep.equal([`${at + 2000} ConsumerShutdown ${SHARD_0}`, `${at + 2000} ConsumerShutdown ${SHARD_1}`].sort());
+  });
+
+  it('rejects start() with the cause when the stream cannot be read at all', async () => {
+    const h = new Harness(1);
+    const consumer = KinesisConsumer.create(h.conf(), h.processor(), { kinesis: new InMemoryKinesis({ scheduler: h.scheduler }), leases: h.store, scheduler: h.scheduler });
+    const completed: boolean[] = [];
+    consumer.notifications$.subscribe({ complete: () => completed.push(true) });
+    const started = consumer.start();
+    h.run(60_000);
+    const { error } = await outcome(started);
+    expect(error).to.be.instanceOf(StreamNotFoundError);
+    expect(completed).to.deep.equal([true]);
+    expect(await outcome(consumer.stop())).to.deep.equal({ settled: true });
   });
 
   it('sends ConsumerShutdown for a shard whose lease is lost, and goes on with the others', () => {

@@ -1,54 +1,16 @@
 /**
- * The parts of the `aws-kinesis-agg` package the interop tests use, typed locally: the package's
- * own typings import `aws-sdk` v2 and leave out `RecordAggregator`.
+ * aws-kinesis-agg as the interop tests use it: its callbacks turned into return values. The typed
+ * view of the package is shared with the benchmarks, which use it as their anchor.
  */
-import { createRequire } from 'node:module';
+import {
+  awsKinesisAgg,
+  type AnchorDeaggregatedRecordV3 as AggDeaggregatedRecordV3,
+  type AnchorEncodedRecord as AggEncodedRecord,
+  type AnchorKinesisRecordV3 as AggKinesisRecordV3,
+  type AnchorUserRecord as AggUserRecord,
+} from '../../bench/aws-kinesis-agg';
 
-export interface AggUserRecord {
-  partitionKey: string;
-  explicitHashKey?: string;
-  data: Buffer;
-}
-
-export interface AggEncodedRecord {
-  partitionKey: string;
-  ExplicitHashKey?: string;
-  data: Buffer;
-}
-
-/** A Kinesis record shaped like SDK v3 GetRecords output. */
-export interface AggKinesisRecordV3 {
-  Data: Uint8Array;
-  PartitionKey: string;
-  SequenceNumber: string;
-}
-
-/** What `deaggregateSync` returns for SDK v3-shaped input: capitalised keys, `Data` in base64. */
-export interface AggDeaggregatedRecordV3 {
-  PartitionKey: string;
-  ExplicitPartitionKey?: string;
-  SequenceNumber: string;
-  SubSequenceNumber?: number;
-  Data: string;
-}
-
-interface AwsKinesisAgg {
-  RecordAggregator: new () => {
-    aggregateRecords(
-      records: readonly AggUserRecord[],
-      forceFlush: boolean,
-      onReady: (err: Error | null, encoded?: AggEncodedRecord) => void,
-    ): void;
-  };
-  deaggregateSync(
-    record: AggKinesisRecordV3,
-    computeChecksums: boolean,
-    afterRecord: (err: Error | null | undefined, records?: AggDeaggregatedRecordV3[]) => void,
-  ): void;
-}
-
-// Loaded untyped on purpose: the package's typings do not compile without aws-sdk v2.
-const awsKinesisAgg = createRequire(__filename)('aws-kinesis-agg') as AwsKinesisAgg;
+export type { AggDeaggregatedRecordV3, AggEncodedRecord, AggKinesisRecordV3, AggUserRecord };
 
 /** Aggregates with aws-kinesis-agg; its callbacks run synchronously. */
 export function aggAggregate(records: readonly AggUserRecord[]): AggEncodedRecord[] {

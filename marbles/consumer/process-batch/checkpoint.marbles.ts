@@ -4,7 +4,8 @@
  * - checkpoint the contiguous answered prefix, in sequence order, in the middle of a batch;
  * - never pass an unanswered event, inside an aggregate too (sub-sequences ≥ 10 included);
  * - checkpoint past events answered `successful = false` and events skipped within the tolerance;
- * - remember the previous batch's position while the next one has nothing answered;
+ * - remember the previous batch's position while the next one has nothing answered, and make no
+ *   batch of an empty page;
  * - write nothing while nothing is answered, and never the same position twice;
  * - write at most one checkpoint per interval, and retry a throttled write after the backoff;
  * - on a stop mid-batch, hand out nothing more and write the answered prefix once, bounded by the
@@ -158,6 +159,22 @@ describe('processBatch checkpoints (marbles)', () => {
       expectObservable(notifications$, '80ms !').toBe('');
       testScheduler.flush();
       expect(writes).to.deep.equal(['t=7 1/0', 't=45 911/0']);
+    });
+  });
+
+  it('makes no batch of an empty page, and keeps the checkpoint where it was (seed bug: it waited out the timeouts and forgot it)', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      // Pages at 1 ([1]), 12 (empty) and 23 ([2]); 2 is answered 10 ms after it arrives.
+      const { writes, sends, notifications$ } = run(
+        [cold('-(p|)', { p: page(...records('1')) }), cold('-(p|)', { p: page() }), cold('-(p|)', { p: page(...records('2')) })],
+        { '1/0': [cold('-(t|)', A)], '2/0': [cold('10ms (t|)', A)] },
+        {},
+        { idle: 10 },
+      );
+      expectObservable(notifications$, '60ms !').toBe('');
+      testScheduler.flush();
+      expect(sends).to.deep.equal(['1 1/0', '23 2/0']);
+      expect(writes).to.deep.equal(['t=7 1/0', 't=38 2/0']);
     });
   });
 
