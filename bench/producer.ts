@@ -23,7 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { lastValueFrom, map, range, timer, type Observable } from 'rxjs';
+import { lastValueFrom, map, Observable, range, timer } from 'rxjs';
 import { decodeKinesisConfig, producerConf, type ProducerConf } from '../lib/config';
 import { MAX_HASH_KEY } from '../lib/kpl';
 import type { ProducerEvent } from '../lib/model/producer-event';
@@ -112,7 +112,7 @@ function nullPort(): KinesisPort {
     getShardIterator: never,
     getRecords: never,
     putRecords: (_stream, entries) =>
-      timer(0).pipe(
+      (process.env['IMM'] ? new Observable<void>((s) => { const h = setImmediate(() => { s.next(); s.complete(); }); return () => clearImmediate(h); }) : timer(0)).pipe(
         map(() =>
           entries.map((entry): PutRecordsResultEntry => {
             const shard = Number(BigInt(entry.explicitHashKey!) / width);

@@ -104,3 +104,42 @@ export type {
 } from './ports';
 export { awsKinesisPort, awsLeaseStorePort, dynamoDbClient, kinesisClient } from './ports/aws';
 export type { AwsClientOptions, AwsKinesisPortOptions, AwsLeaseStorePortOptions } from './ports/aws';
+export type { Deps, KinesisInput, LeaseStoreInput, Logger } from './ports/deps';
+
+// Consumer
+export {
+  ConsumerStoppedError,
+  KinesisConsumer,
+  allowedFailures,
+  batchOptions,
+  consume$,
+  mapPayload,
+  mapPayloadAsync,
+  processBatch,
+  shards$,
+} from './consumer';
+export type {
+  BatchDiagnostic,
+  CheckpointerEvent,
+  CommittableEvent,
+  ConfiguredBatchOptions,
+  ConsumeOptions,
+  ConsumerDeps,
+  ConsumerDiagnostic,
+  DeaggregationDiagnostic,
+  EventHandler,
+  EventProcessor,
+  KinesisConsumerDeps,
+  KinesisConsumerOptions,
+  LeasedShard,
+  ProcessBatchOptions,
+  Processor,
+  ProcessorAnswer,
+  ProcessorResult,
+  ShardDiagnostic,
+  SignalSource,
+} from './consumer';
+
+// Producer
+export { KinesisProducer, NoOpenShardsError, ProducerClosedError, ProducerOverflowError, kinesisSink, produce } from './producer';
+export type { BackoffOptions, ProduceOptions, ProducerDeps, ProducerEventSource } from './producer';

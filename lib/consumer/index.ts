@@ -12,3 +12,16 @@ export type { ConsumeOptions } from './consumer-settings';
 export type { ShardDiagnostic } from './shard-pipeline';
 export type { CheckpointerEvent } from './checkpoint/checkpointer';
 export type { DeaggregationDiagnostic } from './deaggregate/deaggregate';
+export { KinesisConsumer, ConsumerStoppedError } from './kinesis-consumer';
+export type { KinesisConsumerDeps, KinesisConsumerOptions, SignalSource } from './kinesis-consumer';
+export { allowedFailures, batchOptions, processBatch } from './process-batch';
+export type {
+  BatchDiagnostic,
+  ConfiguredBatchOptions,
+  EventHandler,
+  EventProcessor,
+  ProcessBatchOptions,
+  Processor,
+  ProcessorAnswer,
+  ProcessorResult,
+} from './process-batch';

@@ -36,13 +36,39 @@ export function singleContainer(record: PendingRecord, shardId: string): Contain
   };
 }
 
+/**
+ * Builders that have grown to aggregate size, kept for the next aggregates: growing a fresh one to
+ * 50 KB, copy after copy, for every aggregate costs more than encoding the records. A few are
+ * enough, since an aggregate's builder comes back as soon as it is sent; more are let go, so a
+ * stream of many shards does not pin a full-size builder per shard.
+ */
+class BuilderPool {
+  private readonly free: AggregateBuilder[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  take(): AggregateBuilder {
+    return this.free.pop() ?? new AggregateBuilder();
+  }
+
+  give(builder: AggregateBuilder): void {
+    builder.clear();
+    if (this.free.length < this.capacity) this.free.push(builder);
+  }
+}
+
+/** Free builders kept per packer. */
+const POOLED_BUILDERS = 8;
+
 /** The user records bound for one shard's next aggregate. */
 class ShardBuffer {
-  readonly builder = new AggregateBuilder();
   readonly records: PendingRecord[] = [];
   timer: Subscription | undefined = undefined;
 
-  constructor(readonly shardId: string) {}
+  constructor(
+    readonly shardId: string,
+    readonly builder: AggregateBuilder,
+  ) {}
 
   toContainer(): Container {
     if (this.records.length === 1) return singleContainer(this.records[0]!, this.shardId);
@@ -57,6 +83,7 @@ class ShardBuffer {
  */
 export class AggregatePacker {
   private readonly buffers = new Map<string, ShardBuffer>();
+  private readonly builders = new BuilderPool(POOLED_BUILDERS);
   private readonly maxSize: number;
 
   /**
@@ -89,7 +116,7 @@ export class AggregatePacker {
       buffer = undefined;
     }
     if (buffer === undefined) {
-      buffer = new ShardBuffer(shardId);
+      buffer = new ShardBuffer(shardId, this.builders.take());
       buffer.builder.add(record);
       this.buffers.set(shardId, buffer);
       this.onOpen?.(buffer);
@@ -104,7 +131,10 @@ export class AggregatePacker {
     if (buffer === undefined) return;
     this.buffers.delete(shardId);
     buffer.timer?.unsubscribe();
-    this.emit(buffer.toContainer());
+    const container = buffer.toContainer();
+    // The entry's bytes are a copy (see AggregateBuilder.build), so the builder can serve again.
+    this.builders.give(buffer.builder);
+    this.emit(container);
   }
 
   /** Emits every aggregate. */
@@ -141,15 +171,16 @@ export interface AggregateOptions extends AggregationLimits {
 }
 
 /**
- * Aggregates user records per predicted shard. An aggregate goes out when the next record would not
- * fit (by exact encoded size), when it holds `maxCount` records or `maxSize` bytes, when its first
- * record has waited `maxBufferedTimeMillis`, on each `flushes` notification, and when the source
- * completes. A record larger than `maxSize` goes alone. With aggregation disabled each record goes
- * out at once as its own Kinesis record.
+ * Aggregates user records per predicted shard. Records come in chunks (arrays), as they are admitted
+ * into the pipeline. An aggregate goes out when the next record would not fit (by exact encoded
+ * size), when it holds `maxCount` records or `maxSize` bytes, when its first record has waited
+ * `maxBufferedTimeMillis`, on each `flushes` notification, and when the source completes. A record
+ * larger than `maxSize` goes alone. With aggregation disabled each record goes out at once as its
+ * own Kinesis record.
  *
  * Records keep their order within a shard. Prediction errors (no open shard) error the output.
  */
-export function aggregate(options: AggregateOptions): OperatorFunction<PendingRecord, Container> {
+export function aggregate(options: AggregateOptions): OperatorFunction<readonly PendingRecord[], Container> {
   const { predict, scheduler, maxBufferedTimeMillis, flushes } = options;
   return (source) =>
     new Observable<Container>((subscriber) => {
@@ -165,9 +196,9 @@ export function aggregate(options: AggregateOptions): OperatorFunction<PendingRe
         error: (error: unknown) => subscriber.error(error),
       });
       const sourceSubscription = source.subscribe({
-        next: (record) => {
+        next: (records) => {
           try {
-            packer.add(record, predict(record.hashKey));
+            for (const record of records) packer.add(record, predict(record.hashKey));
           } catch (error) {
             subscriber.error(error);
           }

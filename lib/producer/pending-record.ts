@@ -73,3 +73,10 @@ export function partitionKeyBytes(partitionKey: string): number {
   }
   return length;
 }
+
+/** Number of user records in a PutRecords request. */
+export function recordCount(batch: Batch): number {
+  let count = 0;
+  for (const container of batch.containers) count += container.records.length;
+  return count;
+}

@@ -19,7 +19,6 @@
  */
 import {
   asyncScheduler,
-  auditTime,
   concat,
   defer,
   filter,
@@ -29,6 +28,8 @@ import {
   merge,
   mergeMap,
   NEVER,
+  share,
+  tap,
   type Observable,
   type OperatorFunction,
   type SchedulerLike,
@@ -42,6 +43,7 @@ import { aggregate } from './aggregate';
 import { collect } from './collect';
 import { ProducerOverflowError } from './errors';
 import { limitInFlight } from './in-flight';
+import { recordCount, type PendingRecord } from './pending-record';
 import { rateLimit, ShardRateLimiter } from './rate-limit';
 import { sendWithRetries, type RetryContext } from './retry';
 import { producerSettings, SHARD_MAP_RETRY, type ProduceOptions, type ProducerSettings } from './settings';
@@ -127,27 +129,34 @@ export function producePipeline(settings: ProducerSettings, env: ProducerEnviron
       };
       const ttl = settings.recordTtlMillis;
 
-      let sendsActive = 0;
-      const send = (admitted: Observable<ProducerEvent>, saturated: Observable<void>): Observable<readonly SendResult[]> => {
+      // Records handed to the send stage (first attempts and retries) whose result is not out yet.
+      let recordsSending = 0;
+      const send = (admitted: Observable<readonly ProducerEvent[]>, saturated: Observable<void>): Observable<readonly SendResult[]> => {
         // Nagle's rule: when no more records can come in (every slot taken) and no request or retry
         // is under way, nothing but sending what is buffered can make progress, so send it now
-        // rather than after RecordMaxBufferedTime. The check runs once the current burst of results
-        // has been handled (a 0 ms timer), so the records it admitted go out together.
+        // rather than after RecordMaxBufferedTime. Saturation is signalled once the chunk that
+        // filled the last slot is in, and the results that freed those slots are counted out before
+        // they go on, so the check needs no timer. Shared, so that the aggregates and the collector
+        // both flush on the same verdict.
         const idleAndFull = saturated.pipe(
-          auditTime(0, scheduler),
-          filter(() => sendsActive === 0),
+          filter(() => recordsSending === 0),
+          share(),
         );
         const flushNow = merge(flushes, idleAndFull);
         return concat(
           // Events wait outside (in limitInFlight's buffer) until the first shard map is in.
           shardMap.load().pipe(ignoreElements()),
           admitted.pipe(
-            map((event) => {
-              const record = toPendingRecord(event, nextMessageId());
+            map((events) => {
               const now = scheduler.now();
-              record.arrivedAt = now;
-              record.expiresAt = now + ttl;
-              return record;
+              const records: PendingRecord[] = new Array(events.length);
+              for (let i = 0; i < events.length; i++) {
+                const record = toPendingRecord(events[i]!, nextMessageId());
+                record.arrivedAt = now;
+                record.expiresAt = now + ttl;
+                records[i] = record;
+              }
+              return records;
             }),
             aggregate({
               ...settings.aggregation,
@@ -158,14 +167,9 @@ export function producePipeline(settings: ProducerSettings, env: ProducerEnviron
             }),
             rateLimit(limiter, scheduler),
             collect({ ...settings.collection, lingerMillis: settings.collectionLingerMillis, scheduler, flushes: flushNow }),
-            mergeMap(
-              (batch) =>
-                defer(() => {
-                  sendsActive += 1;
-                  return sendWithRetries(batch, context).pipe(finalize(() => (sendsActive -= 1)));
-                }),
-              settings.maxInFlightRequests,
-            ),
+            tap((batch) => (recordsSending += recordCount(batch))),
+            mergeMap((batch) => sendWithRetries(batch, context), settings.maxInFlightRequests),
+            tap((results) => (recordsSending -= results.length)),
           ),
         );
       };

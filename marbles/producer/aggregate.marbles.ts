@@ -1,6 +1,10 @@
 import { map } from 'rxjs';
 import { aggregate, type AggregateOptions } from '../../lib/producer/aggregate';
+import type { PendingRecord } from '../../lib/producer/pending-record';
 import { record, show, testScheduler } from './support';
+
+/** The operator takes chunks; each marble value is a chunk of one. */
+const chunk = (r: PendingRecord): readonly PendingRecord[] => [r];
 
 // prettier-ignore
 describe('aggregate (marbles)', () => {
@@ -21,7 +25,7 @@ describe('aggregate (marbles)', () => {
       const source = cold(' a-b-----c-------|', records);
       const subs = '       ^---------------!';
       const expected = '   -----x-------y--|';
-      expectObservable(source.pipe(aggregate(options(ts)), map(show))).toBe(expected, { x: 'A:ab', y: 'A:c' });
+      expectObservable(source.pipe(map(chunk), aggregate(options(ts)), map(show))).toBe(expected, { x: 'A:ab', y: 'A:c' });
       expectSubscriptions(source.subscriptions).toBe(subs);
     });
   });
@@ -32,7 +36,7 @@ describe('aggregate (marbles)', () => {
       const source = cold(' abc-d---|', records);
       const subs = '       ^-------!';
       const expected = '   -x--y---|';
-      expectObservable(source.pipe(aggregate(options(ts, { maxCount: 2, maxBufferedTimeMillis: 100 })), map(show))).toBe(expected, {
+      expectObservable(source.pipe(map(chunk), aggregate(options(ts, { maxCount: 2, maxBufferedTimeMillis: 100 })), map(show))).toBe(expected, {
         x: 'A:ab',
         y: 'A:cd',
       });
@@ -47,7 +51,7 @@ describe('aggregate (marbles)', () => {
       // One 40-byte record is 40 bytes; two would be 20 + 2 × (3 + 2 + 42) + … > 64.
       const source = cold(' a--b--|', big);
       const expected = '   ---x--(y|)';
-      expectObservable(source.pipe(aggregate(options(ts, { maxSize: 64, maxBufferedTimeMillis: 100 })), map(show))).toBe(expected, {
+      expectObservable(source.pipe(map(chunk), aggregate(options(ts, { maxSize: 64, maxBufferedTimeMillis: 100 })), map(show))).toBe(expected, {
         x: 'A:a',
         y: 'A:b',
       });
@@ -60,7 +64,7 @@ describe('aggregate (marbles)', () => {
       const source = cold(' ab-c------|', records);
       const expected = '   -----xy---|';
       const predict = (hashKey: string) => (hashKey === records.b.hashKey ? 'B' : 'A');
-      expectObservable(source.pipe(aggregate(options(ts, { predict })), map(show))).toBe(expected, { x: 'A:ac', y: 'B:b' });
+      expectObservable(source.pipe(map(chunk), aggregate(options(ts, { predict })), map(show))).toBe(expected, { x: 'A:ac', y: 'B:b' });
     });
   });
 
@@ -71,7 +75,7 @@ describe('aggregate (marbles)', () => {
       const flushes = hot('--f-----', { f: undefined });
       const expected = '   --(xz)-(y|)';
       const predict = (hashKey: string) => (hashKey === records.b.hashKey ? 'B' : 'A');
-      expectObservable(source.pipe(aggregate(options(ts, { predict, flushes, maxBufferedTimeMillis: 100 })), map(show))).toBe(expected, {
+      expectObservable(source.pipe(map(chunk), aggregate(options(ts, { predict, flushes, maxBufferedTimeMillis: 100 })), map(show))).toBe(expected, {
         x: 'A:a',
         z: 'B:b',
         y: 'A:c',
@@ -85,7 +89,7 @@ describe('aggregate (marbles)', () => {
     ts.run(({ cold, expectObservable }) => {
       const source = cold(' ab-c|', records);
       const expected = '   ab-c|';
-      expectObservable(source.pipe(aggregate(options(ts, { enabled: false })), map(show))).toBe(expected, { a: 'A:a', b: 'A:b', c: 'A:c' });
+      expectObservable(source.pipe(map(chunk), aggregate(options(ts, { enabled: false })), map(show))).toBe(expected, { a: 'A:a', b: 'A:b', c: 'A:c' });
     });
   });
 
@@ -95,7 +99,7 @@ describe('aggregate (marbles)', () => {
       const source = cold(' ab------|', records);
       const unsub = '      ---!';
       const expected = '   ---';
-      expectObservable(source.pipe(aggregate(options(ts)), map(show)), unsub).toBe(expected);
+      expectObservable(source.pipe(map(chunk), aggregate(options(ts)), map(show)), unsub).toBe(expected);
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
   });

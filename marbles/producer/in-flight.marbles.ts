@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { concat, map, merge, mergeMap, tap, timer, type Observable } from 'rxjs';
+import { concat, concatAll, map, merge, mergeMap, tap, timer, type Observable } from 'rxjs';
 import { limitInFlight } from '../../lib/producer/in-flight';
 import { testScheduler } from './support';
 
@@ -14,8 +14,8 @@ describe('limitInFlight (marbles)', () => {
       const subs = '       ^-----!';
       // Each admitted value takes 10 ms in the pipeline.
       const admittedAt: string[] = [];
-      const pipeline = (admitted: Observable<string>) =>
-        admitted.pipe(mergeMap((v) => (admittedAt.push(`${v}@${ts.now()}`), timer(10, ts).pipe(map(() => [v])))));
+      const pipeline = (admitted: Observable<readonly string[]>) =>
+        admitted.pipe(concatAll(), mergeMap((v) => (admittedAt.push(`${v}@${ts.now()}`), timer(10, ts).pipe(map(() => [v])))));
       const expected = '   10ms (ab) 6ms (cd|)';
       expectObservable(source.pipe(limitInFlight({ max: 2, maxBuffered: 10, onOverflow: overflow }, pipeline))).toBe(expected);
       expectSubscriptions(source.subscriptions).toBe(subs);
@@ -28,7 +28,7 @@ describe('limitInFlight (marbles)', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
       const source = cold(' (abcdef)|', { a: 'a', b: 'b', c: 'c', d: 'd', e: 'e', f: 'f' });
-      const pipeline = (admitted: Observable<string>) => admitted.pipe(mergeMap((v) => timer(10, ts).pipe(map(() => [v]))));
+      const pipeline = (admitted: Observable<readonly string[]>) => admitted.pipe(concatAll(), mergeMap((v) => timer(10, ts).pipe(map(() => [v]))));
       const expected = '   (EF) 6ms (ab) 6ms (cd|)';
       expectObservable(source.pipe(limitInFlight({ max: 2, maxBuffered: 2, onOverflow: overflow }, pipeline))).toBe(expected, {
         a: 'a',
@@ -45,7 +45,7 @@ describe('limitInFlight (marbles)', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
       const source = cold(' a-b|', { a: 'a', b: 'b' });
-      const pipeline = (admitted: Observable<string>) => concat(timer(5, ts).pipe(map(() => [] as string[])), admitted.pipe(map((v) => [v])));
+      const pipeline = (admitted: Observable<readonly string[]>) => concat(timer(5, ts).pipe(map(() => [] as string[])), admitted.pipe(concatAll(), map((v) => [v])));
       const expected = '   -----(ab|)';
       expectObservable(source.pipe(limitInFlight({ max: 5, maxBuffered: 5, onOverflow: overflow }, pipeline))).toBe(expected);
     });
@@ -56,13 +56,13 @@ describe('limitInFlight (marbles)', () => {
     ts.run(({ cold, expectObservable }) => {
       const source = cold(' a-bc|', { a: 'a', b: 'b', c: 'c' });
       // Each value takes 3 ms; saturation is reported as an empty chunk, which frees no slot.
-      const pipeline = (admitted: Observable<string>, saturated: Observable<void>) =>
+      const pipeline = (admitted: Observable<readonly string[]>, saturated: Observable<void>) =>
         merge(
           saturated.pipe(map(() => ['saturated'] as string[]), map(() => [] as string[])),
-          admitted.pipe(mergeMap((v) => timer(3, ts).pipe(map(() => [`${v}@${ts.now()}`])))),
+          admitted.pipe(concatAll(), mergeMap((v) => timer(3, ts).pipe(map(() => [`${v}@${ts.now()}`])))),
         );
       const seen: number[] = [];
-      const watched = (admitted: Observable<string>, saturated: Observable<void>) => pipeline(admitted, saturated.pipe(tap(() => seen.push(ts.now()))));
+      const watched = (admitted: Observable<readonly string[]>, saturated: Observable<void>) => pipeline(admitted, saturated.pipe(tap(() => seen.push(ts.now()))));
       // b fills the second slot at 2; c waits for a's slot (free at 3). The output stays open: the
       // saturation signal merged into it lasts as long as the subscription.
       expectObservable(source.pipe(limitInFlight({ max: 2, maxBuffered: 5, onOverflow: overflow }, watched))).toBe('---a-bc', {

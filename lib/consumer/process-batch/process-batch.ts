@@ -182,6 +182,11 @@ const FINAL_TIMEOUT = Symbol('final timeout');
  * one operator per shard, so shards run in parallel. Delivery is at least once: a re-sent event may
  * reach the processor twice, and a re-sent event whose earlier send is still running overlaps it.
  *
+ * The end of the events ends processing at once: the batch in progress is abandoned and events
+ * still waiting are not handed out. A shard's stream from `shards$` ends only once its events are
+ * committed, or on a stop, a lost lease or a read failure, so nothing is lost that way; a plain
+ * source that completes at once (`of(...)`) gets nothing processed.
+ *
  * Processor callbacks `onFailure` and `onShutdown` are called with the notifications, just before
  * they are emitted.
  * @param processor a function of the payload, or an object with `processEvent`

@@ -1,0 +1,92 @@
+/**
+ * Where the command line finds AWS: `--endpoint-kinesis`, `--endpoint-dynamodb` and `--region`,
+ * else the SDK's own resolution (`AWS_ENDPOINT_URL_KINESIS`, `AWS_ENDPOINT_URL_DYNAMODB`,
+ * `AWS_ENDPOINT_URL`, `AWS_REGION`, profiles), and the clients built from that.
+ * @packageDocumentation
+ */
+import { awsKinesisPort } from '../ports/aws/kinesis-adapter';
+import { awsLeaseStorePort } from '../ports/aws/dynamo-lease-store';
+import { dynamoDbClient, kinesisClient } from '../ports/aws/clients';
+import type { KinesisAdminPort, KinesisPort } from '../ports/kinesis-port';
+import type { LeaseStoreAdminPort, LeaseStorePort } from '../ports/lease-store-port';
+import { textFlag, urlFlag, type FlagSpec, type ParsedFlags } from './flags';
+
+/** The flags every command that talks to AWS accepts. */
+export const AWS_FLAGS: readonly FlagSpec[] = [
+  { name: 'endpoint-kinesis', value: 'URL', description: 'Kinesis endpoint (default: AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL, else AWS)' },
+  { name: 'endpoint-dynamodb', value: 'URL', description: 'DynamoDB endpoint (default: AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, else AWS)' },
+  { name: 'region', value: 'REGION', description: 'AWS region (default: AWS_REGION or the profile)' },
+];
+
+/** What the flags say about AWS; absent fields are left to the SDK. */
+export interface AwsTarget {
+  readonly region?: string;
+  readonly kinesisEndpoint?: string;
+  readonly dynamoDbEndpoint?: string;
+}
+
+/**
+ * The {@link AwsTarget} of parsed flags.
+ * @throws UsageError when an endpoint is not an http(s) URL or the region is empty
+ */
+export function awsTargetOf(parsed: ParsedFlags): AwsTarget {
+  const region = textFlag(parsed, 'region');
+  const kinesisEndpoint = urlFlag(parsed, 'endpoint-kinesis');
+  const dynamoDbEndpoint = urlFlag(parsed, 'endpoint-dynamodb');
+  return {
+    ...(region === undefined ? {} : { region }),
+    ...(kinesisEndpoint === undefined ? {} : { kinesisEndpoint }),
+    ...(dynamoDbEndpoint === undefined ? {} : { dynamoDbEndpoint }),
+  };
+}
+
+/** The flags that reproduce `target`, to hand it to another process. */
+export function awsTargetArgs(target: AwsTarget): string[] {
+  return [
+    ...(target.kinesisEndpoint === undefined ? [] : ['--endpoint-kinesis', target.kinesisEndpoint]),
+    ...(target.dynamoDbEndpoint === undefined ? [] : ['--endpoint-dynamodb', target.dynamoDbEndpoint]),
+    ...(target.region === undefined ? [] : ['--region', target.region]),
+  ];
+}
+
+/** A port and the client under it, which the caller destroys when done. */
+export interface Connected<P> {
+  readonly port: P;
+  /** The SDK client, for the library's `deps` (shared, so the library does not destroy it). */
+  readonly client: ReturnType<typeof kinesisClient> | ReturnType<typeof dynamoDbClient>;
+  readonly close: () => void;
+}
+
+/**
+ * A Kinesis client for `target`, over HTTP/1.1: kinesalite speaks nothing else and kinesis-local
+ * cuts off some HTTP/2 answers, and the command line only polls, which HTTP/2 does not speed up.
+ */
+export function connectKinesis(target: AwsTarget): Connected<KinesisPort & KinesisAdminPort> & { readonly client: ReturnType<typeof kinesisClient> } {
+  const client = kinesisClient({
+    http1: true,
+    ...(target.region === undefined ? {} : { region: target.region }),
+    ...(target.kinesisEndpoint === undefined ? {} : { endpoint: target.kinesisEndpoint }),
+  });
+  return { port: awsKinesisPort(client), client, close: () => client.destroy() };
+}
+
+/** A DynamoDB client for `target`. */
+export function connectDynamoDb(target: AwsTarget): Connected<LeaseStorePort & LeaseStoreAdminPort> & { readonly client: ReturnType<typeof dynamoDbClient> } {
+  const client = dynamoDbClient({
+    ...(target.region === undefined ? {} : { region: target.region }),
+    ...(target.dynamoDbEndpoint === undefined ? {} : { endpoint: target.dynamoDbEndpoint }),
+  });
+  return { port: awsLeaseStorePort(client), client, close: () => client.destroy() };
+}
+
+/**
+ * A one-line explanation of an error from AWS or the library, with a hint where the SDK's own
+ * message leaves the user guessing.
+ */
+export function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/region is missing/i.test(message)) return `${message}: pass --region or set AWS_REGION`;
+  if (/could not load credentials/i.test(message)) return `${message}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile`;
+  if (/ECONNREFUSED/.test(message)) return `${message}: is the endpoint running? (npm run emulators starts local ones)`;
+  return message;
+}
