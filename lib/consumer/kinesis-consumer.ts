@@ -6,10 +6,12 @@
  * ```
  * shards$ ──▶ per shard: events$ ─▶ processBatch(processor) ──▶ notifications$
  *    ▲ stop$ ◀── stop() / SIGTERM / SIGINT / a failure, when it stops the consumer
+ *                        shard.stop() ◀── a failure, when it stops the shard
  * ```
  *
  * This is the library's imperative edge for consumption, so its Subjects live here: the stop
- * signal, and the notifications handed to callers as a read-only Observable.
+ * signals (the consumer's, and each shard's own), and the notifications handed to callers as a
+ * read-only Observable.
  * @packageDocumentation
  */
 import {
@@ -19,6 +21,7 @@ import {
   concat,
   concatMap,
   defer,
+  merge,
   mergeMap,
   of,
   take,
@@ -61,9 +64,11 @@ export interface KinesisConsumerDeps extends Deps {
 /** Choices with no configuration key. */
 export interface KinesisConsumerOptions extends Pick<ProcessBatchOptions, 'concurrency' | 'batchWindowMillis'> {
   /**
-   * What a batch failing beyond the tolerance stops: `'shard'` (the default) stops that shard and
-   * releases its lease, so it is read again from its checkpoint after a failover period, here or
-   * by another worker; `'consumer'` stops the whole consumer gracefully, as the seed did.
+   * What a batch failing beyond the tolerance stops: `'shard'` (the default) stops that shard
+   * gracefully (see `LeasedShard.stop`): its answered prefix is checkpointed and its lease released
+   * before its `ConsumerShutdown` is sent (at most `worker.shutdownTimeoutSeconds` after the
+   * failure), and it is read again from that checkpoint after a failover period, here or by another
+   * worker; `'consumer'` stops the whole consumer gracefully, as the seed did.
    */
   readonly onBatchFailure?: 'shard' | 'consumer';
   /**
@@ -94,7 +99,8 @@ const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 export class KinesisConsumer {
   /**
    * `ConsumerWorkerFailure` when a batch fails beyond the tolerance, and one `ConsumerShutdown` per
-   * shard when its processing ends (graceful stop, lease lost, shard end, failure). Hot: subscribe
+   * shard when its processing ends (graceful stop, lease lost, shard end, failure), once its final
+   * checkpoint and release are done or have overrun the shutdown timeout. Hot: subscribe
    * before `start()` to see everything. Completes when the consumer has stopped.
    */
   readonly notifications$: Observable<ConsumerNotification>;
@@ -135,7 +141,7 @@ export class KinesisConsumer {
     const consumer = new KinesisConsumer(conf, processor, deps, options);
     // Check everything now rather than at start(): both calls throw on bad settings.
     consumer.shardEvents();
-    processBatch(consumer.processor, consumer.batchOptionsFor('-'));
+    processBatch(consumer.processor, consumer.batchOptionsFor('-', consumer.stopping));
     return consumer;
   }
 
@@ -154,13 +160,7 @@ export class KinesisConsumer {
     this.state = 'running';
     if (this.conf.worker.gracefulShutdownHook) this.installSignalHandlers();
 
-    const scheduler = this.deps.scheduler ?? asyncScheduler;
-    // A graceful stop that overruns the shutdown timeout is cut short: the shards still running
-    // are unsubscribed, which still writes their final checkpoints and releases, detached.
-    const deadline$ = this.stopping.pipe(
-      take(1),
-      concatMap(() => timer(this.conf.worker.shutdownTimeoutMillis, scheduler)),
-    );
+    const deadline$ = this.deadlineAfter(this.stopping);
     // shards$ itself completes at the stop; its shards take their time.
     this.shardEvents()
       .pipe(mergeMap((shard) => this.processShard(shard, deadline$)))
@@ -211,31 +211,57 @@ export class KinesisConsumer {
     );
   }
 
-  private batchOptionsFor(shardId: string): ProcessBatchOptions {
+  /**
+   * A graceful stop that overruns the shutdown timeout is cut short: the shards still running are
+   * unsubscribed, which still writes their final checkpoints and releases, detached.
+   */
+  private deadlineAfter(stop$: Observable<unknown>): Observable<unknown> {
+    return stop$.pipe(
+      take(1),
+      concatMap(() => timer(this.conf.worker.shutdownTimeoutMillis, this.deps.scheduler ?? asyncScheduler)),
+    );
+  }
+
+  private batchOptionsFor(shardId: string, stop$: Observable<unknown>): ProcessBatchOptions {
     const { concurrency, batchWindowMillis } = this.options;
     return {
       ...batchOptions(this.conf),
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(batchWindowMillis === undefined ? {} : { batchWindowMillis }),
       shardId,
-      stop$: this.stopping.asObservable(),
+      stop$,
       scheduler: this.deps.scheduler ?? asyncScheduler,
       onDiagnostic: (diagnostic) => this.report(diagnostic),
     };
   }
 
   /** One shard's notifications; exactly one `ConsumerShutdown`, even when cut short by the stop deadline. */
-  private processShard({ shardId, events$ }: LeasedShard, deadline$: Observable<unknown>): Observable<ConsumerNotification> {
+  private processShard(shard: LeasedShard, deadline$: Observable<unknown>): Observable<ConsumerNotification> {
+    const { shardId, events$ } = shard;
     return defer(() => {
       let shutDown = false;
+      // This shard's own stop, after a failed batch: replayed like the consumer's, so that
+      // processBatch, seeing it at the failure, waits for the events to end (after the final
+      // checkpoint and release) before it sends the shutdown.
+      const stoppingShard = new ReplaySubject<void>(1);
+      const stopShard = (): void => {
+        shard.stop();
+        stoppingShard.next();
+      };
       return concat(
         events$.pipe(
-          processBatch(this.processor, this.batchOptionsFor(shardId)),
+          processBatch(this.processor, this.batchOptionsFor(shardId, merge(this.stopping, stoppingShard))),
           tap((notification) => {
-            if (notification._tag === 'ConsumerShutdown') shutDown = true;
-            else this.deps.logger?.warn('a batch failed beyond the failure tolerance; its events are not checkpointed', { shardId, stops: this.options.onBatchFailure === 'consumer' ? 'the consumer' : 'the shard' });
+            if (notification._tag === 'ConsumerShutdown') {
+              shutDown = true;
+              return;
+            }
+            const stopsShard = this.options.onBatchFailure !== 'consumer';
+            this.deps.logger?.warn('a batch failed beyond the failure tolerance; its events are not checkpointed', { shardId, stops: stopsShard ? 'the shard' : 'the consumer' });
+            // Synchronously, while the failure is on its way out of processBatch.
+            if (stopsShard) stopShard();
           }),
-          takeUntil(deadline$),
+          takeUntil(merge(deadline$, this.deadlineAfter(stoppingShard))),
         ),
         defer(() => {
           if (shutDown) return EMPTY;

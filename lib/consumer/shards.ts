@@ -12,7 +12,8 @@
  * - its lease is lost (another worker took it): at once, writing nothing more;
  * - the shard has been read to its end: after every event is committed, the last checkpoint and
  *   SHARD_END are written, and the children become readable (by whichever worker takes them);
- * - `stop$` emits: reading stops, the committed prefix is checkpointed, the lease is released;
+ * - `stop$` emits, or `stop()` is called on that shard alone: reading stops, the committed prefix
+ *   is checkpointed, the lease is released;
  * - its reads keep failing: the committed prefix is checkpointed, the failure is reported as a
  *   `ShardFailed` diagnostic (not an error, so the other shards go on), and the lease is released so
  *   the shard is read again, here after a failover period or by another worker sooner;
@@ -32,6 +33,7 @@ import {
   finalize,
   ignoreElements,
   map,
+  merge,
   take,
   takeUntil,
   tap,
@@ -57,9 +59,21 @@ export interface LeasedShard {
    * The shard's events, in sequence order, from its checkpoint on. Subscribe to it once, when it
    * is emitted (as `mergeMap` does): the lease is renewed whether or not anyone reads the shard,
    * and a second subscription errors. Completes when the lease is lost, the shard ends, or the
-   * consumer is stopped; unsubscribing stops the shard gracefully.
+   * consumer or this shard is stopped; unsubscribing stops the shard gracefully too, but then the
+   * final checkpoint and release run on their own and nobody can wait for them.
    */
   readonly events$: Observable<CommittableEvent<ConsumerEvent>>;
+  /**
+   * Stops this shard gracefully, as `stop$` stops them all, while the other shards go on: reading
+   * stops and no further event is emitted, the committed prefix is checkpointed, the lease is
+   * released (each write bounded by `worker.shutdownTimeoutMillis`), then `events$` completes, so
+   * a subscriber that waits for its completion knows the lease is free. The shard is then read
+   * again, from that checkpoint, here after a failover period or by another worker sooner.
+   *
+   * Idempotent, and never throws. Called before `events$` is subscribed, it takes effect on the
+   * subscription (which then reads nothing); called after `events$` ended, it does nothing.
+   */
+  stop(): void;
 }
 
 type Acquired = Extract<LeaseEvent, { readonly _tag: 'LeaseAcquired' }>;
@@ -140,24 +154,31 @@ function leasedShards(wiring: Wiring, lease$: Observable<LeaseEvent>, stopping$:
         const acquisition: Acquisition = { lost: false, subscribed: false };
         current.set(acquired.shardId, acquisition);
         const lost$ = lease$.pipe(filter((event) => event._tag === 'LeaseLost' && event.shardId === acquired.shardId));
-        const events$ = readShard(wiring, acquired, acquisition, lost$, stopping$).pipe(
+        // `stop()` is an imperative edge: its request is replayed, so a pipeline subscribed after
+        // it stops at once, and completed, so a second call adds nothing.
+        const stopRequest = new ReplaySubject<void>(1);
+        const events$ = readShard(wiring, acquired, acquisition, lost$, merge(stopping$, stopRequest)).pipe(
           finalize(() => {
             if (current.get(acquired.shardId) === acquisition) current.delete(acquired.shardId);
           }),
         );
-        return { shardId: acquired.shardId, events$ };
+        const stop = (): void => {
+          stopRequest.next();
+          stopRequest.complete();
+        };
+        return { shardId: acquired.shardId, events$, stop };
       }),
     );
   });
 }
 
-/** The events of one acquired shard, then the release of its lease unless it was lost. */
+/** The events of one acquired shard, then the release of its lease unless it was lost; `stop$` stops this shard. */
 function readShard(
   wiring: Wiring,
   acquired: Acquired,
   acquisition: Acquisition,
   lost$: Observable<unknown>,
-  stopping$: Observable<unknown>,
+  stop$: Observable<unknown>,
 ): Observable<CommittableEvent<ConsumerEvent>> {
   const { env, settings, coordinator, lifetime } = wiring;
   const { shardId, lease, hashKeyRange } = acquired;
@@ -187,7 +208,7 @@ function readShard(
         writeCheckpoint: (position) => coordinator.checkpoint(shardId, position),
         shardEnded: (childShards) => coordinator.shardEnded(shardId, childShards),
         lost$,
-        stop$: stopping$,
+        stop$,
         onUnsubscribe: (finalCheckpoint$) => lifetime.runDetached(concat(finalCheckpoint$, release$)),
       },
     ),

@@ -8,7 +8,8 @@
  * - send ConsumerShutdown once per shard on a lost lease and at a shard's end, and call onShutdown;
  * - on a batch failing beyond the tolerance, emit ConsumerWorkerFailure and call onFailure, then
  *   stop that shard only (its lease released, its events read again later), or the whole
- *   consumer when configured so (as the seed);
+ *   consumer when configured so (as the seed); a shard stopped so gets its ConsumerShutdown only
+ *   once its final checkpoint and release have landed, or after worker.shutdownTimeoutSeconds;
  * - with gracefulShutdownHook, listen to SIGTERM and SIGINT once, stop on either, then remove the
  *   listeners and raise the signal again; without it, never listen;
  * - accept Promise-returning processors and reject bad settings when created.
@@ -48,7 +49,7 @@ class FakeSignals extends EventEmitter implements SignalSource {
 class Harness {
   readonly scheduler = new VirtualTimeScheduler();
   readonly kinesis: InMemoryKinesis;
-  readonly store = new InMemoryLeaseStore({ scheduler: this.scheduler });
+  readonly store: InMemoryLeaseStore;
   readonly signals = new FakeSignals();
   /** `<time> <tag> <shard>` of each notification, and `<time> onFailure|onShutdown <shard>` of each callback. */
   readonly log: string[] = [];
@@ -57,16 +58,17 @@ class Harness {
   /** `<shard> <text>` of each event handed to the processor. */
   readonly processed: string[] = [];
 
-  constructor(shards: number) {
+  constructor(shards: number, storeLatencyMillis = 0) {
     this.kinesis = new InMemoryKinesis({ scheduler: this.scheduler, streams: { [STREAM]: shards } });
+    this.store = new InMemoryLeaseStore({ scheduler: this.scheduler, latencyMillis: storeLatencyMillis });
   }
 
   get now(): number {
     return this.scheduler.now();
   }
 
-  conf(worker: object = {}, kcl: object = {}): ConsumerConf {
-    return testConf('a', { worker: { gracefulShutdownHook: false, batchTimeoutSeconds: 1, failedMessageRetries: 1, failureTolerancePercentage: 0, ...worker }, kcl });
+  conf(worker: object = {}, kcl: object = {}, checkpointer: object = {}): ConsumerConf {
+    return testConf('a', { worker: { gracefulShutdownHook: false, batchTimeoutSeconds: 1, failedMessageRetries: 1, failureTolerancePercentage: 0, ...worker }, kcl, checkpointer });
   }
 
   /** A processor object that logs, answering with `answer` (by default at once). */
@@ -286,17 +288,62 @@ describe('KinesisConsumer', () => {
 
   describe('a batch failing beyond the tolerance', () => {
     /** Fails r-3 (never answered) as long as `failing` is true. */
-    function setup(options: KinesisConsumerOptions) {
-      const h = new Harness(1);
+    function setup(options: KinesisConsumerOptions, storeLatencyMillis = 0, worker: object = {}, checkpointer: object = {}) {
+      const h = new Harness(1, storeLatencyMillis);
       h.put(texts('r', 6));
       const state = { failing: true };
       const consumer = h.create(
         h.processor((event): ProcessorResult | Observable<boolean> => (event.payloadAsString() === 'r-3' && state.failing ? timer(60_000, h.scheduler).pipe(map(() => true)) : true)),
-        h.conf({}, { maxRecords: 10 }),
+        h.conf(worker, { maxRecords: 10 }, checkpointer),
         options,
       );
       return { h, consumer, state };
     }
+
+    /** The time of the shard's failure and its shutdown, and its lease as stored at the shutdown. */
+    function watch(h: Harness, consumer: KinesisConsumer) {
+      const seen: { failedAt?: number; shutDownAt?: number; leaseAtShutdown?: ReturnType<Harness['lease']> } = {};
+      consumer.notifications$.subscribe((n) => {
+        if (n._tag === 'ConsumerWorkerFailure') seen.failedAt = h.now;
+        else {
+          seen.shutDownAt = h.now;
+          seen.leaseAtShutdown = h.lease(n.shardId);
+        }
+      });
+      return seen;
+    }
+
+    it('sends the stopped shard’s ConsumerShutdown only after its final checkpoint and release have landed', () => {
+      const LATENCY = 30;
+      // No checkpoint by interval before the failure: the answered prefix is left to the final write.
+      const { h, consumer } = setup({}, LATENCY, {}, { intervalMillis: 60_000 });
+      const seen = watch(h, consumer);
+      void consumer.start();
+      h.run(3000);
+      expect(seen.failedAt, 'the batch failed').to.be.a('number');
+      expect(seen.shutDownAt, 'after a checkpoint write and a release, one after the other').to.be.at.least(seen.failedAt! + 2 * LATENCY);
+      expect(seen.leaseAtShutdown?.leaseOwner, 'released when the shutdown is sent').to.equal(undefined);
+      expect(seen.leaseAtShutdown?.checkpoint, 'the answered prefix, r-0 … r-2').to.equal(h.kinesis.records(STREAM, SHARD_0)[2]!.sequenceNumber);
+      expect(h.log.map((line) => line.split(' ')[1])).to.deep.equal(['onFailure', 'ConsumerWorkerFailure', 'onShutdown', 'ConsumerShutdown']);
+      void consumer.stop();
+      h.run(100);
+    });
+
+    it('sends the stopped shard’s ConsumerShutdown after worker.shutdownTimeoutSeconds when its final writes hang', () => {
+      const { h, consumer } = setup({}, 0, { shutdownTimeoutSeconds: 2 }, { intervalMillis: 60_000 });
+      const seen = watch(h, consumer);
+      void consumer.start();
+      h.run(1990);
+      h.store.faults.add({ operation: 'updateLease', fault: 'hang' });
+      h.run(2010);
+      expect(seen.failedAt, 'the batch failed').to.equal(2000);
+      expect(seen.shutDownAt).to.equal(4000);
+      expect(seen.leaseAtShutdown, 'neither write landed').to.include({ leaseOwner: 'a', checkpoint: 'TRIM_HORIZON' });
+      expect(h.warnings.some((w) => /did not stop within/.test(w))).to.equal(true);
+      expect(h.entries('ConsumerShutdown'), 'once').to.deep.equal([SHARD_0]);
+      h.run(10_000);
+      expect(h.entries('ConsumerShutdown'), 'once').to.deep.equal([SHARD_0]);
+    });
 
     it('stops only that shard by default: failure, shutdown, lease released, checkpoint below the failed event; read again later', async () => {
       const { h, consumer, state } = setup({});

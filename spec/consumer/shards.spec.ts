@@ -5,13 +5,17 @@
  * - complete a shard's events$ at the shard's end, after SHARD_END is checkpointed;
  * - refuse a second subscription to one shard's events$, and give nothing for a lease lost before
  *   its events$ was subscribed;
- * - stop gracefully one shard whose events$ is unsubscribed, releasing its lease.
+ * - stop gracefully one shard whose events$ is unsubscribed, releasing its lease;
+ * - on shard.stop(), complete that shard's events$ only after its committed prefix is checkpointed
+ *   and its lease released, while the other shards go on; idempotently, and also when called
+ *   before events$ is subscribed.
  */
 import { expect } from 'chai';
 import { Subject, VirtualTimeScheduler, type Subscription } from 'rxjs';
 import type { CommittableEvent } from '../../lib/consumer/committable-event';
 import { shards$, type LeasedShard } from '../../lib/consumer/shards';
 import type { ConsumerEvent } from '../../lib/model/consumer-event';
+import type { Lease } from '../../lib/model/lease';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../lib/testing';
 import { STREAM, TABLE, testConf, texts } from './support/consumer-fleet';
 
@@ -19,7 +23,12 @@ interface Inner {
   readonly shardId: string;
   readonly shard: LeasedShard;
   readonly texts: string[];
+  /** Every event as delivered, committed or not. */
+  readonly events: CommittableEvent<ConsumerEvent>[];
   completed: boolean;
+  /** The shard's lease as stored at the moment its events$ completed. */
+  leaseAtCompletion?: Lease | undefined;
+  completedAt?: number;
   subscription?: Subscription;
 }
 
@@ -31,17 +40,19 @@ class Harness {
   completed = false;
   error: unknown;
   outer?: Subscription;
+  /** Whether an event is committed as it arrives. */
+  commits: (event: CommittableEvent<ConsumerEvent>) => boolean = () => true;
 
-  constructor(shards: number) {
+  constructor(shards: number, storeLatencyMillis = 0) {
     this.kinesis = new InMemoryKinesis({ scheduler: this.scheduler, streams: { [STREAM]: shards } });
-    this.store = new InMemoryLeaseStore({ scheduler: this.scheduler });
+    this.store = new InMemoryLeaseStore({ scheduler: this.scheduler, latencyMillis: storeLatencyMillis });
   }
 
   /** Subscribes to shards$, and to each inner as it comes unless `subscribeInners` is false. */
   start(options: { readonly subscribeInners?: boolean; readonly stop$?: Subject<void> } = {}): this {
     this.outer = shards$(testConf('a'), { kinesis: this.kinesis, leases: this.store, scheduler: this.scheduler }, options.stop$ === undefined ? {} : { stop$: options.stop$ }).subscribe({
       next: (shard) => {
-        const inner: Inner = { shardId: shard.shardId, shard, texts: [], completed: false };
+        const inner: Inner = { shardId: shard.shardId, shard, texts: [], events: [], completed: false };
         this.inners.push(inner);
         if (options.subscribeInners !== false) this.subscribeInner(inner);
       },
@@ -53,8 +64,16 @@ class Harness {
 
   subscribeInner(inner: Inner): void {
     inner.subscription = inner.shard.events$.subscribe({
-      next: (event: CommittableEvent<ConsumerEvent>) => inner.texts.push(event.commit().payload.payloadAsString()),
-      complete: () => (inner.completed = true),
+      next: (event: CommittableEvent<ConsumerEvent>) => {
+        inner.events.push(event);
+        inner.texts.push(event.payload.payloadAsString());
+        if (this.commits(event)) event.commit();
+      },
+      complete: () => {
+        inner.completed = true;
+        inner.completedAt = this.scheduler.now();
+        inner.leaseAtCompletion = this.store.lease(TABLE, inner.shardId);
+      },
     });
   }
 
@@ -159,6 +178,60 @@ describe('shards$', () => {
     h.put(texts('r', 20));
     h.run(1000);
     expect(h.inner(SHARD_1).texts.length).to.be.greaterThan(0);
+    h.outer?.unsubscribe();
+  });
+
+  it('on stop() of one shard, completes its inner only after checkpointing the committed prefix and releasing the lease; the others go on', () => {
+    const LATENCY = 40;
+    const h = new Harness(2, LATENCY);
+    // Shard 0's events are left uncommitted until the test commits a prefix of them.
+    h.commits = (event) => event.shardId !== SHARD_0;
+    h.put(texts('r', 40));
+    h.start().run(2000);
+    const stopped = h.inner(SHARD_0);
+    expect(stopped.events.length, 'shard 0 has events').to.be.greaterThan(3);
+    expect(h.store.lease(TABLE, SHARD_0)?.checkpoint, 'nothing committed yet').to.equal('TRIM_HORIZON');
+    for (const event of stopped.events.slice(0, 3)) event.commit();
+    const delivered = stopped.events.length;
+    const at = h.scheduler.now();
+
+    stopped.shard.stop();
+    stopped.shard.stop();
+    expect(stopped.completed, 'not before the writes land').to.equal(false);
+    h.run(5000);
+
+    const prefixEnd = h.kinesis.records(STREAM, SHARD_0)[2]!.sequenceNumber;
+    expect(stopped.completed).to.equal(true);
+    expect(stopped.completedAt, 'after a checkpoint write and a release, one after the other').to.be.at.least(at + 2 * LATENCY);
+    expect(stopped.leaseAtCompletion, 'as stored when the inner completed').to.include({ checkpoint: prefixEnd });
+    expect(stopped.leaseAtCompletion?.leaseOwner).to.equal(undefined);
+    expect(stopped.events, 'nothing delivered after the stop').to.have.length(delivered);
+
+    const other = h.inner(SHARD_1);
+    const before = other.texts.length;
+    h.put(texts('s', 40));
+    h.run(1000);
+    expect(other.completed).to.equal(false);
+    expect(other.texts.length, 'the other shard goes on reading').to.be.greaterThan(before);
+    expect(h.store.lease(TABLE, SHARD_1)?.leaseOwner).to.equal('a');
+    expect(h.completed, 'the worker goes on').to.equal(false);
+    h.outer?.unsubscribe();
+  });
+
+  it('on stop() before the inner is subscribed, reads nothing, releases the lease, and completes the inner', () => {
+    const h = new Harness(1);
+    h.put(texts('r', 5));
+    h.start({ subscribeInners: false }).run(500);
+    const inner = h.inner(SHARD_0);
+    inner.shard.stop();
+    h.run(100);
+    expect(h.store.lease(TABLE, SHARD_0)?.leaseOwner, 'held until the inner is subscribed').to.equal('a');
+    h.subscribeInner(inner);
+    h.run(100);
+    expect(inner.completed).to.equal(true);
+    expect(inner.texts).to.deep.equal([]);
+    expect(h.kinesis.calls.getRecords).to.equal(0);
+    expect(h.store.lease(TABLE, SHARD_0)?.leaseOwner).to.equal(undefined);
     h.outer?.unsubscribe();
   });
 
