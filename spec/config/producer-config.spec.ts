@@ -123,7 +123,7 @@ describe('config/producer-config', () => {
     });
 
     it("clamp Java's Long.MAX_VALUE settings to what JavaScript can count and time", () => {
-      const c = withKpl({ AggregationMaxCount: '9223372036854775807', RateLimit: 9223372036854775807, RecordTtl: '9223372036854775807' });
+      const c = withKpl({ AggregationMaxCount: '9223372036854775807', RateLimit: 2 ** 63 - 1, RecordTtl: '9223372036854775807' });
       expect(c.aggregation.maxCount).to.equal(Number.MAX_SAFE_INTEGER);
       expect(c.rateLimitPercent).to.equal(Number.MAX_SAFE_INTEGER);
       expect(c.recordTtlMillis).to.equal(MAX_TIMER_MILLIS);
