@@ -49,21 +49,29 @@ export function awsTargetArgs(target: AwsTarget): string[] {
   ];
 }
 
-/** A port and the client under it, which the caller destroys when done. */
-export interface Connected<P> {
+/** A port and the client under it, which the caller closes when done. */
+export interface Connected<P, C> {
   readonly port: P;
-  /** The SDK client, for the library's `deps` (shared, so the library does not destroy it). */
-  readonly client: ReturnType<typeof kinesisClient> | ReturnType<typeof dynamoDbClient>;
+  /** The SDK client, for the library's `deps` (handed in, so the library does not destroy it). */
+  readonly client: C;
+  /** Destroys the client. */
   readonly close: () => void;
 }
+
+/**
+ * Every call of the command line answers within this long or fails: an endpoint that stopped
+ * answering (an emulator shutting down after Ctrl-C) must not hang a command.
+ */
+const REQUEST_TIMEOUT_MILLIS = 20_000;
 
 /**
  * A Kinesis client for `target`, over HTTP/1.1: kinesalite speaks nothing else and kinesis-local
  * cuts off some HTTP/2 answers, and the command line only polls, which HTTP/2 does not speed up.
  */
-export function connectKinesis(target: AwsTarget): Connected<KinesisPort & KinesisAdminPort> & { readonly client: ReturnType<typeof kinesisClient> } {
+export function connectKinesis(target: AwsTarget): Connected<KinesisPort & KinesisAdminPort, ReturnType<typeof kinesisClient>> {
   const client = kinesisClient({
     http1: true,
+    requestTimeoutMillis: REQUEST_TIMEOUT_MILLIS,
     ...(target.region === undefined ? {} : { region: target.region }),
     ...(target.kinesisEndpoint === undefined ? {} : { endpoint: target.kinesisEndpoint }),
   });
@@ -71,8 +79,9 @@ export function connectKinesis(target: AwsTarget): Connected<KinesisPort & Kines
 }
 
 /** A DynamoDB client for `target`. */
-export function connectDynamoDb(target: AwsTarget): Connected<LeaseStorePort & LeaseStoreAdminPort> & { readonly client: ReturnType<typeof dynamoDbClient> } {
+export function connectDynamoDb(target: AwsTarget): Connected<LeaseStorePort & LeaseStoreAdminPort, ReturnType<typeof dynamoDbClient>> {
   const client = dynamoDbClient({
+    requestTimeoutMillis: REQUEST_TIMEOUT_MILLIS,
     ...(target.region === undefined ? {} : { region: target.region }),
     ...(target.dynamoDbEndpoint === undefined ? {} : { endpoint: target.dynamoDbEndpoint }),
   });

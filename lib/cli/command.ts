@@ -4,6 +4,7 @@
  * process (from `npm start`, from tests) as well as from the terminal.
  * @packageDocumentation
  */
+import { defer, fromEvent, map, of, take, type Observable } from 'rxjs';
 import type { FlagSpec, ParsedFlags } from './flags';
 
 /** Exit codes of the command line. */
@@ -55,4 +56,9 @@ export interface Command {
    * @throws UsageError when a flag's value or a positional argument is wrong, before anything is done
    */
   run(parsed: ParsedFlags, context: CommandContext): Promise<number>;
+}
+
+/** Emits once when `signal` is aborted (at once when it already is), then completes. */
+export function aborted$(signal: AbortSignal): Observable<void> {
+  return defer(() => (signal.aborted ? of(undefined) : fromEvent(signal, 'abort').pipe(take(1), map(() => undefined))));
 }
