@@ -43,55 +43,59 @@ export interface CommittableEvent<A> {
   mapAsync<B>(f: (payload: A) => ObservableInput<B>): Observable<CommittableEvent<B>>;
 }
 
-/** Shared by an event and every event mapped from it. */
-interface Binding {
-  readonly event: ConsumerEvent;
-  readonly onCommit: (successful: boolean) => void;
-  committed: boolean;
-}
-
+/** Binds an event to its record and commit handler; the events mapped from it share its state. */
 class Committable<A> implements CommittableEvent<A> {
+  /** Kept by the first event of a binding only; the others defer to it, their `root`. */
+  private done = false;
+
   constructor(
-    private readonly binding: Binding,
     readonly payload: A,
+    private readonly root: Committable<ConsumerEvent> | undefined,
+    private readonly onCommit: ((successful: boolean) => void) | undefined,
   ) {}
 
   get event(): ConsumerEvent {
-    return this.binding.event;
+    // The first event's payload is its record.
+    return this.root === undefined ? (this.payload as unknown as ConsumerEvent) : this.root.payload;
   }
   get shardId(): string {
-    return this.binding.event.shardId;
+    return this.event.shardId;
   }
   get sequenceNumber(): CompoundSequenceNumber {
-    return this.binding.event.sequenceNumber;
+    return this.event.sequenceNumber;
   }
   get committed(): boolean {
-    return this.binding.committed;
+    return (this.root ?? this).done;
   }
 
   commit(successful = true): this {
-    const binding = this.binding;
-    if (!binding.committed) {
-      binding.committed = true;
-      binding.onCommit(successful);
+    const binding: Committable<unknown> = this.root ?? this;
+    if (!binding.done) {
+      binding.done = true;
+      binding.onCommit?.(successful);
     }
     return this;
   }
 
   map<B>(f: (payload: A) => B): CommittableEvent<B> {
-    return new Committable(this.binding, f(this.payload));
+    return new Committable(f(this.payload), this.rootEvent(), undefined);
   }
 
   mapAsync<B>(f: (payload: A) => ObservableInput<B>): Observable<CommittableEvent<B>> {
     return defer(() => from(f(this.payload))).pipe(
       take(1),
       throwIfEmpty(() => new TypeError(`mapAsync: the function produced no value for the event at ${this.shardId} ${this.sequenceNumber.toString()}`)),
-      map((b) => new Committable(this.binding, b)),
+      map((b) => new Committable(b, this.rootEvent(), undefined)),
     );
   }
 
+  /** The first event of this binding. */
+  private rootEvent(): Committable<ConsumerEvent> {
+    return this.root ?? (this as unknown as Committable<ConsumerEvent>);
+  }
+
   toString(): string {
-    return `CommittableEvent(${this.shardId} ${this.sequenceNumber.toString()}${this.binding.committed ? ', committed' : ''})`;
+    return `CommittableEvent(${this.shardId} ${this.sequenceNumber.toString()}${this.committed ? ', committed' : ''})`;
   }
 }
 
@@ -101,7 +105,7 @@ class Committable<A> implements CommittableEvent<A> {
  * @param onCommit called once, on the first commit of this event or of any event mapped from it
  */
 export function committableEvent(event: ConsumerEvent, onCommit: (successful: boolean) => void): CommittableEvent<ConsumerEvent> {
-  return new Committable({ event, onCommit, committed: false }, event);
+  return new Committable(event, undefined, onCommit);
 }
 
 /** Maps each payload, keeping the commit binding. */

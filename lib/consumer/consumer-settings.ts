@@ -30,9 +30,15 @@ export interface ConsumeOptions {
    */
   readonly stop$?: Observable<unknown>;
   /**
-   * A shard stops fetching while more of its events than this are delivered and not yet committed
-   * (an event committed out of order counts until every earlier one is committed). Default
-   * 2 × `polling.maxRecords`; 0 fetches the next page only once the last one is all committed.
+   * A shard stops emitting and fetching while more of its events than this are delivered and not
+   * yet committed (an event committed out of order counts until every earlier one is committed).
+   * A page's events are emitted in chunks of at most `polling.maxRecords`, each only while no more
+   * than this are outstanding, so at most `maxUncommitted + polling.maxRecords` events of a shard
+   * wait for a commit, however slow the subscriber and however many user records the page's KPL
+   * aggregates hold; the rest of the page (at most 10 MiB of raw records) waits undecoded, and the
+   * next page is fetched only once this one is all emitted. Default `polling.maxRecords`; 0
+   * emits the next chunk, and fetches the next page, only once the last chunk is all committed
+   * (for plain records a chunk is a whole page, as in the seed).
    */
   readonly maxUncommitted?: number;
   /** Checkpoint at once after this many commits of a shard, not only every `checkpointer.intervalMillis`. */

@@ -72,9 +72,9 @@ export interface KinesisConsumerOptions extends Pick<ProcessBatchOptions, 'concu
    */
   readonly onBatchFailure?: 'shard' | 'consumer';
   /**
-   * Events of a shard delivered and not yet answered beyond which it stops fetching. Default
-   * 2 × `kcl.maxRecords`; 0 fetches the next page only once the last batch is complete, as the seed's
-   * KCL without prefetching did.
+   * Events of a shard delivered and not yet answered beyond which it stops emitting (in chunks of
+   * `kcl.maxRecords`) and fetching. Default `kcl.maxRecords`; 0 hands over the next chunk only once the
+   * last batch is complete, as the seed's KCL without prefetching did.
    */
   readonly maxUncommitted?: number;
   /** Where `worker.gracefulShutdownHook` listens for SIGTERM and SIGINT. Default `process`. */

@@ -2,10 +2,11 @@
  * Everything one leased shard does, as one cold Observable of committable events:
  *
  * ```
- * pollShard ──▶ deaggregate ──▶ drop ≤ checkpoint ──▶ track ──▶ application ── commit() ─┐
- *     ▲ gate: outstanding ≤ maxUncommitted                                                │
- *     └──────────────────────────── CommitTracker ◀───────────────────────────────────────┘
- *                                        └── progress ──▶ checkpointer ──▶ writeCheckpoint
+ * pollShard ──▶ deaggregate ──▶ drop ≤ checkpoint ──▶ chunks ──▶ track ──▶ application ── commit() ─┐
+ *     ▲ next page: the last one all emitted             ▲ next chunk                                │
+ *     │ and outstanding ≤ maxUncommitted                │ outstanding ≤ maxUncommitted              │
+ *     └─────────────────────────────────────────────────┴─────── CommitTracker ◀────────────────────┘
+ *                                                                └── progress ──▶ checkpointer ──▶ writeCheckpoint
  * ```
  *
  * Events of the shard come in sequence order. The checkpointer runs alongside, in the same
@@ -27,9 +28,14 @@
  *   checkpoint passes its own hook and sequences the two. Prefer `stop$` where the caller can wait:
  *   it keeps the final write inside the subscription.
  *
- * Backpressure: the next GetRecords call waits while more than `maxUncommitted` events are
- * outstanding (delivered and not yet in the committed prefix), so a slow subscriber holds at most
- * `maxUncommitted + maxRecords` events of this shard, however slow it is.
+ * Backpressure bounds what is emitted, not only what is fetched: a page of aggregates may hold
+ * tens of thousands of user records (up to 10 MiB of raw records). A page is deaggregated lazily,
+ * one Kinesis record at a time, and its user records are emitted in chunks of at most `maxRecords`;
+ * the next chunk waits while more than `maxUncommitted` events are outstanding (delivered and not
+ * yet in the committed prefix), and so does the next GetRecords call, which also waits until the
+ * last page is all emitted. A slow subscriber thus holds at most `maxUncommitted + maxRecords`
+ * events of this shard, however slow it is and however the records are aggregated, while the rest
+ * of the page waits undecoded. A stop or a lost lease mid-page emits none of the rest.
  * @packageDocumentation
  */
 import {
@@ -44,10 +50,12 @@ import {
   endWith,
   filter,
   finalize,
+  from,
   map,
   merge,
   of,
   race,
+  repeat,
   retry,
   switchMap,
   take,
@@ -63,7 +71,7 @@ import type { InitialPosition } from '../config/consumer-config';
 import { LeaseStoreError } from '../model/errors';
 import type { ConsumerEvent } from '../model/consumer-event';
 import { CompoundSequenceNumber } from '../model/sequence-number';
-import type { ChildShard, HashKeyRange, KinesisPort } from '../ports/kinesis-port';
+import type { ChildShard, HashKeyRange, KinesisPort, KinesisRecord } from '../ports/kinesis-port';
 import type { CheckpointWriteResult, CheckpointWriter } from './checkpoint/checkpoint-write';
 import { checkpointer, type CheckpointerEvent } from './checkpoint/checkpointer';
 import { CommitTracker } from './checkpoint/commit-tracker';
@@ -71,7 +79,7 @@ import type { CommittableEvent } from './committable-event';
 import { deaggregate, type DeaggregationDiagnostic } from './deaggregate/deaggregate';
 import { recordsAfter } from './deaggregate/skip-checkpointed';
 import { requireMillis, type BackoffSettings } from './polling/backoff';
-import { checkPollOptions, pollShard } from './polling/poll-shard';
+import { checkPollOptions, pollShardThrough, type PollEvent } from './polling/poll-shard';
 import { startingPosition } from './polling/starting-position';
 
 /** What a shard pipeline reports on the side (for logs, metrics and `millisBehindLatest`). */
@@ -112,7 +120,11 @@ export interface ShardPipelineSettings {
   readonly initialPosition: InitialPosition;
   readonly maxRecords: number;
   readonly idleTimeBetweenReadsMillis: number;
-  /** Reading pauses while more events than this are outstanding. Default 2 × `maxRecords`; 0 reads a page only once the last is fully committed (the seed's batch gating). */
+  /**
+   * Emitting and reading pause while more events than this are outstanding, so at most this +
+   * `maxRecords` are. Default `maxRecords`; 0 emits the next chunk of `maxRecords` events (a
+   * whole page of plain records) only once the last is fully committed (the seed's batch gating).
+   */
   readonly maxUncommitted?: number;
   /** Retries of GetRecords / GetShardIterator. */
   readonly backoff?: BackoffSettings;
@@ -171,7 +183,7 @@ export function shardPipeline(
   const { shardId, streamName } = shard;
   const { maxRecords, idleTimeBetweenReadsMillis, shutdownTimeoutMillis } = settings;
   const retries = checkPollOptions(settings);
-  const maxUncommitted = settings.maxUncommitted ?? 2 * maxRecords;
+  const maxUncommitted = settings.maxUncommitted ?? maxRecords;
   if (!(Number.isSafeInteger(maxUncommitted) && maxUncommitted >= 0)) {
     throw new TypeError(`shardPipeline: maxUncommitted must be a non-negative integer, got ${maxUncommitted}`);
   }
@@ -192,7 +204,33 @@ export function shardPipeline(
     // Nothing at or below this is written by a final checkpoint after unsubscription.
     let settled: CompoundSequenceNumber | undefined;
 
-    const items$: Observable<Item> = pollShard(
+    // A page's events, emitted in chunks of `maxRecords` while at most `maxUncommitted` are
+    // outstanding; the rest of the page waits, deaggregated only as far as emitted.
+    const deliver = (page: PollEvent): Observable<Item> => {
+      if (page._tag === 'ShardEnd') return of(page);
+      return defer(() => {
+        onDiagnostic?.({ _tag: 'Polled', shardId, records: page.records.length, millisBehindLatest: page.millisBehindLatest });
+        const events = userRecords(page.records, shard, start.skipThrough, onDiagnostic);
+        let exhausted = false;
+        // Emits chunks for as long as the subscriber keeps up, and stops at once when unsubscribed
+        // (a stop or a lost lease), since `from` stops pulling.
+        function* chunks(): Generator<Item> {
+          while (tracker.outstanding <= maxUncommitted) {
+            for (let n = 0; n < maxRecords; n++) {
+              const next = events.next();
+              if (next.done === true) {
+                exhausted = true;
+                return;
+              }
+              yield { _tag: 'Event', event: next.value };
+            }
+          }
+        }
+        return defer(() => from(chunks())).pipe(repeat({ delay: () => (exhausted ? EMPTY : tracker.whenOutstandingAtMost(maxUncommitted)) }));
+      });
+    };
+
+    const items$: Observable<Item> = pollShardThrough(
       kinesis,
       {
         streamName,
@@ -204,13 +242,9 @@ export function shardPipeline(
         callTimeoutMillis: settings.callTimeoutMillis,
         scheduler,
       },
+      deliver,
       () => tracker.whenOutstandingAtMost(maxUncommitted),
     ).pipe(
-      concatMap((page): readonly Item[] => {
-        if (page._tag === 'ShardEnd') return [page];
-        onDiagnostic?.({ _tag: 'Polled', shardId, records: page.records.length, millisBehindLatest: page.millisBehindLatest });
-        return recordsAfter(deaggregate(page.records, shard, onDiagnostic), start.skipThrough).map((event) => ({ _tag: 'Event', event }));
-      }),
       catchError((error: unknown) => of<Item>({ _tag: 'Failed', error })),
       takeUntil(stop$),
       endWith(STOPPED),
@@ -295,6 +329,19 @@ export function shardPipeline(
       finalize(() => tracker.close()),
     );
   });
+}
+
+/**
+ * The user records of a page after `skipThrough`, in order, deaggregated one Kinesis record at a
+ * time as they are pulled.
+ */
+function* userRecords(
+  records: readonly KinesisRecord[],
+  shard: ShardToRead,
+  skipThrough: CompoundSequenceNumber,
+  onDiagnostic: ((diagnostic: DeaggregationDiagnostic) => void) | undefined,
+): Generator<ConsumerEvent, void, undefined> {
+  for (const record of records) yield* recordsAfter(deaggregate([record], shard, onDiagnostic), skipThrough);
 }
 
 /**

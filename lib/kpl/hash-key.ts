@@ -3,8 +3,8 @@
  * range contains it, computed exactly as Kinesis, the KPL and the KCL do.
  * @packageDocumentation
  */
-import { createHash } from 'node:crypto';
 import { InvalidRecordError } from '../model/errors';
+import { md5Utf8Words } from './md5';
 
 /** The largest hash key, 2^128 − 1: the end of the last shard's range. */
 export const MAX_HASH_KEY: bigint = (1n << 128n) - 1n;
@@ -18,8 +18,53 @@ const LEADING_ZEROS = /^0+(?=[0-9])/;
  * big-endian unsigned 128-bit integer.
  */
 export function hashKeyOf(partitionKey: string): bigint {
-  const digest = createHash('md5').update(partitionKey, 'utf8').digest();
-  return (digest.readBigUInt64BE(0) << 64n) | digest.readBigUInt64BE(8);
+  md5Utf8Words(partitionKey, scratch);
+  return hashKeyFromWords(scratch);
+}
+
+const scratch = new Int32Array(4);
+
+/**
+ * Hash keys as four int32 words, most significant first, for checks that run per user record:
+ * hashing into them and comparing them allocates nothing, where a `bigint` allocates every time.
+ * Words are stored signed (V8 keeps them unboxed) and compared unsigned.
+ * @internal
+ */
+export type HashKeyWords = Int32Array;
+
+/** Writes the hash key of `partitionKey` (see {@link hashKeyOf}) into `out` as words. @internal */
+export function hashKeyWordsOf(partitionKey: string, out: HashKeyWords): void {
+  md5Utf8Words(partitionKey, out);
+}
+
+/** `value`, in [0, 2^128 − 1], as words. @internal */
+export function hashKeyToWords(value: bigint): HashKeyWords {
+  const out = new Int32Array(4);
+  out[0] = Number(BigInt.asIntN(32, value >> 96n));
+  out[1] = Number(BigInt.asIntN(32, value >> 64n));
+  out[2] = Number(BigInt.asIntN(32, value >> 32n));
+  out[3] = Number(BigInt.asIntN(32, value));
+  return out;
+}
+
+/** The hash key the words hold. @internal */
+export function hashKeyFromWords(words: HashKeyWords): bigint {
+  return (
+    (BigInt(words[0]! >>> 0) << 96n) |
+    (BigInt(words[1]! >>> 0) << 64n) |
+    (BigInt(words[2]! >>> 0) << 32n) |
+    BigInt(words[3]! >>> 0)
+  );
+}
+
+/** Negative, zero or positive as the hash key `a` is below, equal to or above `b`. @internal */
+export function compareHashKeyWords(a: HashKeyWords, b: HashKeyWords): number {
+  for (let i = 0; i < 4; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) return (x >>> 0) < (y >>> 0) ? -1 : 1;
+  }
+  return 0;
 }
 
 /**

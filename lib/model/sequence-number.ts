@@ -18,6 +18,10 @@ const SENTINEL_RANK: Readonly<Record<CheckpointSentinel, bigint>> = {
 
 const DECIMAL = /^\d{1,128}$/;
 
+// The rank of a sequence number already validated and parsed, handed by `withSubSequence` to the
+// constructor so the user records of an aggregate share one parse instead of one each.
+let parsedRank: bigint | undefined;
+
 /** True when `value` is one of the checkpoint sentinels. */
 export function isCheckpointSentinel(value: string): value is CheckpointSentinel {
   return value === 'TRIM_HORIZON' || value === 'LATEST' || value === 'AT_TIMESTAMP' || value === 'SHARD_END';
@@ -47,12 +51,33 @@ export class CompoundSequenceNumber {
     if (!Number.isSafeInteger(subSequenceNumber) || subSequenceNumber < 0) {
       throw new TypeError(`subSequenceNumber must be a non-negative integer, got ${subSequenceNumber}`);
     }
-    if (isCheckpointSentinel(sequenceNumber)) {
+    if (parsedRank !== undefined) {
+      this.rank = parsedRank;
+      parsedRank = undefined;
+    } else if (isCheckpointSentinel(sequenceNumber)) {
       this.rank = SENTINEL_RANK[sequenceNumber];
     } else if (DECIMAL.test(sequenceNumber)) {
       this.rank = BigInt(sequenceNumber);
     } else {
       throw new TypeError(`not a sequence number or checkpoint sentinel: ${JSON.stringify(sequenceNumber)}`);
+    }
+  }
+
+  /**
+   * The position of another user record of the same Kinesis record: this sequence number with
+   * `subSequenceNumber`, without parsing the sequence number again.
+   * @throws TypeError when `subSequenceNumber` is not a non-negative integer, or this is a sentinel
+   */
+  withSubSequence(subSequenceNumber: number): CompoundSequenceNumber {
+    if (subSequenceNumber === this.subSequenceNumber) return this;
+    if (this.isSentinel) {
+      throw new TypeError(`a checkpoint sentinel has no sub-sequence numbers: ${this.sequenceNumber}`);
+    }
+    parsedRank = this.rank;
+    try {
+      return new CompoundSequenceNumber(this.sequenceNumber, subSequenceNumber);
+    } finally {
+      parsedRank = undefined;
     }
   }
 

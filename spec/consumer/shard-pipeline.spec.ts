@@ -5,6 +5,7 @@
  * - drop aggregates that stray outside the shard's hash range;
  * - ride out throttling, expired iterators and transient faults without loss or duplicates;
  * - stop fetching while too many events are uncommitted, and resume when they are committed;
+ * - emit a page of big aggregates in chunks, at most maxUncommitted + one chunk outstanding, stopping mid-page on a stop or a lost lease;
  * - checkpoint the committed prefix on its interval, and finally on stop, failure and unsubscription;
  * - at shard end, wait for every commit, checkpoint the last position, then record SHARD_END;
  * - end at once, writing nothing, when the lease is lost.
@@ -105,8 +106,9 @@ class Harness {
     return this;
   }
 
+  /** Commits the events delivered so far (a commit may deliver more at once: those are not committed). */
   commitAll(): void {
-    for (const e of this.events) e.commit();
+    for (const e of [...this.events]) e.commit();
   }
 
   texts(): string[] {
@@ -252,11 +254,102 @@ describe('shardPipeline', () => {
     expect(h.events).to.have.length(30);
   });
 
-  it('defaults maxUncommitted to twice maxRecords', () => {
+  describe('with a page of big aggregates', () => {
+    // 3 aggregates of 500 user records, all in one page: 1500 events from 3 Kinesis records.
+    const bigPage = (h: Harness): string[] => {
+      const texts = Array.from({ length: 1500 }, (_, i) => `u${i}`);
+      h.kinesis.appendRecords(
+        STREAM,
+        [0, 1, 2].map((a) => ({ partitionKey: `agg${a}`, data: encodeAggregatedRecord(texts.slice(a * 500, (a + 1) * 500).map((t) => ({ partitionKey: t, data: Buffer.from(t) }))) })),
+      );
+      return texts;
+    };
+
+    it('emits at most maxUncommitted + one chunk of maxRecords events, and the next chunks as they are committed', () => {
+      const h = new Harness();
+      const texts = bigPage(h);
+      h.start({}, { maxUncommitted: 100 }).runUntil(10_000);
+      expect(h.texts(), '100 outstanding, then one more chunk of 10').to.deep.equal(texts.slice(0, 110));
+      expect(h.kinesis.calls.getRecords, 'no call while the page is being emitted').to.equal(1);
+      h.commitAll();
+      h.runUntil(10_001);
+      expect(h.texts()).to.deep.equal(texts.slice(0, 220));
+      for (const e of h.events.slice(111, 220)) e.commit();
+      h.runUntil(20_000);
+      expect(h.events, 'the oldest still uncommitted holds the window').to.have.length(220);
+      h.events[110]!.commit();
+      h.runUntil(20_001);
+      expect(h.events).to.have.length(330);
+      // A subscriber that keeps up gets the rest of the page, then the next pages.
+      while (h.events.length < 1500) {
+        expect(h.kinesis.calls.getRecords, 'no call while the page is being emitted').to.equal(1);
+        h.commitAll();
+        h.runUntil(h.scheduler.now() + 1);
+      }
+      expect(h.texts()).to.deep.equal(texts);
+      h.commitAll();
+      h.runUntil(h.scheduler.now() + 1000);
+      expect(h.kinesis.calls.getRecords, 'polling goes on once the page is all emitted').to.be.greaterThan(1);
+      expect(h.events).to.have.length(1500);
+    });
+
+    it('on stop$ mid-page, emits none of the rest and checkpoints the committed prefix', () => {
+      const h = new Harness();
+      const texts = bigPage(h);
+      h.start({}, { maxUncommitted: 100 }).runUntil(50);
+      for (const e of h.events.slice(0, 42)) e.commit();
+      expect(h.texts(), '68 outstanding: four more chunks').to.deep.equal(texts.slice(0, 150));
+      h.stop.next();
+      // Before the final checkpoint is written, these commits would open the window if the page were
+      // still being emitted; the final checkpoint is of the prefix committed when the stop came.
+      h.commitAll();
+      h.runUntil(10_000);
+      expect(h.completed).to.equal(true);
+      expect(h.texts()).to.deep.equal(texts.slice(0, 150));
+      expect(h.log).to.deep.equal([`t=51 checkpoint ${h.events[41]!.sequenceNumber.toString()}`]);
+    });
+
+    it('when the lease is lost mid-page, emits none of the rest and writes nothing', () => {
+      const h = new Harness();
+      bigPage(h);
+      h.start({}, { maxUncommitted: 100 }).runUntil(50);
+      h.lost.next();
+      h.commitAll();
+      h.runUntil(10_000);
+      expect(h.completed).to.equal(true);
+      expect(h.events).to.have.length(110);
+      expect(h.log).to.deep.equal([]);
+    });
+
+    it('at shard end, waits until the whole page is emitted and committed', () => {
+      const h = new Harness();
+      const texts = bigPage(h);
+      h.kinesis.splitShard(STREAM, SHARD, HALF).subscribe();
+      const children = h.kinesis.shards(STREAM).slice(1).map((s) => s.shardId);
+      h.start({}, { maxUncommitted: 100 }).runUntil(10_000);
+      expect(h.events).to.have.length(110);
+      while (h.events.length < 1500) {
+        expect(h.log.some((l) => l.includes('shardEnded')), 'the page is not all emitted yet').to.equal(false);
+        h.commitAll();
+        h.runUntil(h.scheduler.now() + 1);
+      }
+      expect(h.texts()).to.deep.equal(texts);
+      h.runUntil(h.scheduler.now() + 10_000);
+      expect(h.completed).to.equal(false);
+      expect(h.log.some((l) => l.includes('shardEnded')), 'the last chunk is not committed yet').to.equal(false);
+      const endedAt = h.scheduler.now();
+      h.commitAll();
+      h.runUntil(endedAt + 100);
+      expect(h.log.slice(-2)).to.deep.equal([`t=${endedAt + 1} checkpoint ${h.events[1499]!.sequenceNumber.toString()}`, `t=${endedAt + 2} shardEnded ${children.join(',')}`]);
+      expect(h.completed).to.equal(true);
+    });
+  });
+
+  it('defaults maxUncommitted to maxRecords', () => {
     const h = new Harness();
     h.put(...Array.from({ length: 100 }, (_, i) => `r${i}`));
     h.start().runUntil(10_000);
-    expect(h.events).to.have.length(30);
+    expect(h.events).to.have.length(20);
   });
 
   it('at shard end, waits for every commit, checkpoints the last position, then records SHARD_END and completes', () => {

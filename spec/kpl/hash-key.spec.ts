@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { effectiveHashKey, hashKeyOf, MAX_HASH_KEY, parseExplicitHashKey } from '../../lib/kpl';
+import { compareHashKeyWords, hashKeyFromWords, hashKeyToWords, hashKeyWordsOf } from '../../lib/kpl/hash-key';
 import { InvalidRecordError } from '../../lib/model/errors';
 
 describe('hash-key', () => {
@@ -26,6 +27,36 @@ describe('hash-key', () => {
         fc.property(fc.string(), (key) => {
           const hash = hashKeyOf(key);
           expect(hash >= 0n && hash <= MAX_HASH_KEY).to.equal(true);
+        }),
+      );
+    });
+  });
+
+  describe('hash keys as words', () => {
+    const hashKey = fc.oneof(fc.bigInt({ min: 0n, max: MAX_HASH_KEY }), fc.constantFrom(0n, MAX_HASH_KEY, 1n << 127n, (1n << 127n) - 1n, (1n << 32n) - 1n, 1n << 96n));
+
+    it('round-trip every hash key', () => {
+      fc.assert(
+        fc.property(hashKey, (value) => {
+          expect(hashKeyFromWords(hashKeyToWords(value))).to.equal(value);
+        }),
+      );
+    });
+
+    it('compare as the numbers they hold, unsigned', () => {
+      fc.assert(
+        fc.property(hashKey, hashKey, (a, b) => {
+          expect(Math.sign(compareHashKeyWords(hashKeyToWords(a), hashKeyToWords(b)))).to.equal(a === b ? 0 : a < b ? -1 : 1);
+        }),
+      );
+    });
+
+    it('hashKeyWordsOf holds hashKeyOf', () => {
+      const out = new Int32Array(4);
+      fc.assert(
+        fc.property(fc.string({ unit: 'binary', maxLength: 100 }), (key) => {
+          hashKeyWordsOf(key, out);
+          expect(hashKeyFromWords(out)).to.equal(hashKeyOf(key));
         }),
       );
     });

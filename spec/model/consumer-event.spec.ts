@@ -30,4 +30,14 @@ describe('ConsumerEvent', () => {
     const event = consumerEvent({ ...base, payload: Uint8Array.of(0xe9) });
     expect(event.payloadAsString('latin1')).to.equal('é');
   });
+
+  it('has an explicitHashKey only when given one', () => {
+    const without = consumerEvent({ ...base, payload: Uint8Array.of(1) });
+    expect('explicitHashKey' in without).to.equal(false);
+    expect(Object.keys(without)).to.deep.equal(['shardId', 'partitionKey', 'sequenceNumber', 'payload', 'arrivalTime']);
+    const withKey = consumerEvent({ ...base, explicitHashKey: '12', payload: Uint8Array.of(1) });
+    expect(withKey.explicitHashKey).to.equal('12');
+    expect(withKey.sequenceNumber).to.equal(base.sequenceNumber);
+    expect(withKey.arrivalTime).to.equal(base.arrivalTime);
+  });
 });

@@ -48,4 +48,32 @@ describe('CompoundSequenceNumber', () => {
   it('max picks the later position', () => {
     expect(String(Csn.max(new Csn('3', 1), new Csn('3', 2)))).to.equal('3/2');
   });
+
+  describe('withSubSequence', () => {
+    it('is the same position as constructing it from the parts', () => {
+      fc.assert(
+        fc.property(fc.bigInt({ min: 0n, max: 10n ** 60n }), fc.nat({ max: 100000 }), fc.nat({ max: 100000 }), (s, n, m) => {
+          const derived = new Csn(s.toString(), n).withSubSequence(m);
+          expect(derived.sequenceNumber).to.equal(s.toString());
+          expect(derived.subSequenceNumber).to.equal(m);
+          expect(derived.toString()).to.equal(`${s}/${m}`);
+          expect(derived.compare(new Csn(s.toString(), m))).to.equal(0);
+          expect(Math.sign(derived.compare(new Csn((s + 1n).toString(), 0)))).to.equal(-1);
+        }),
+      );
+    });
+
+    it('refuses a bad sub-sequence number, and the next construction still validates', () => {
+      const parent = new Csn('42');
+      for (const bad of [-1, 1.5, Number.NaN]) {
+        expect(() => parent.withSubSequence(bad), String(bad)).to.throw(TypeError, /subSequenceNumber/);
+        expect(() => new Csn('not a number', 1)).to.throw(TypeError, /not a sequence number/);
+      }
+    });
+
+    it('refuses sentinels, which have no sub-sequences', () => {
+      expect(() => Csn.TRIM_HORIZON.withSubSequence(1)).to.throw(TypeError, /sentinel/);
+      expect(() => Csn.SHARD_END.withSubSequence(2)).to.throw(TypeError, /sentinel/);
+    });
+  });
 });

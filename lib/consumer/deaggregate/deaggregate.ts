@@ -14,8 +14,16 @@
  * @packageDocumentation
  */
 import { decodeAggregatedRecord } from '../../kpl/aggregated-record';
-import { MAX_HASH_KEY, hashKeyOf, parseExplicitHashKey } from '../../kpl/hash-key';
-import { consumerEvent, type ConsumerEvent } from '../../model/consumer-event';
+import {
+  MAX_HASH_KEY,
+  compareHashKeyWords,
+  hashKeyFromWords,
+  hashKeyToWords,
+  hashKeyWordsOf,
+  parseExplicitHashKey,
+  type HashKeyWords,
+} from '../../kpl/hash-key';
+import { userRecordEvent, type ConsumerEvent } from '../../model/consumer-event';
 import { CompoundSequenceNumber } from '../../model/sequence-number';
 import type { HashKeyRange, KinesisRecord } from '../../ports/kinesis-port';
 
@@ -50,6 +58,29 @@ export interface DeaggregationShard {
   readonly hashKeyRange?: HashKeyRange;
 }
 
+/** A shard's hash-key range as words, to check partition keys against without a `bigint` each. */
+interface WordRange {
+  readonly start: bigint;
+  readonly end: bigint;
+  /** Absent for a bound that is not itself a hash key (a malformed range): then compared as a `bigint`. */
+  readonly startWords: HashKeyWords | undefined;
+  readonly endWords: HashKeyWords | undefined;
+}
+
+const keyWords = new Int32Array(4);
+
+/** The hash key of a user record outside `range`, or `undefined` when it is inside. */
+function outOfRange(partitionKey: string, explicit: bigint | undefined, range: WordRange): bigint | undefined {
+  if (explicit !== undefined) return explicit < range.start || explicit > range.end ? explicit : undefined;
+  hashKeyWordsOf(partitionKey, keyWords);
+  const { startWords, endWords } = range;
+  if (startWords === undefined || endWords === undefined) {
+    const hashKey = hashKeyFromWords(keyWords);
+    return hashKey < range.start || hashKey > range.end ? hashKey : undefined;
+  }
+  return compareHashKeyWords(keyWords, startWords) < 0 || compareHashKeyWords(keyWords, endWords) > 0 ? hashKeyFromWords(keyWords) : undefined;
+}
+
 /**
  * Deaggregates the records of one GetRecords page, keeping their order.
  * @param records Kinesis records of one shard, in sequence order
@@ -64,39 +95,47 @@ export function deaggregate(
 ): ConsumerEvent[] {
   const { shardId, hashKeyRange } = shard;
   // Skip the MD5 of every partition key when no range can exclude anything.
-  const range = hashKeyRange === undefined || (hashKeyRange.startingHashKey <= 0n && hashKeyRange.endingHashKey >= MAX_HASH_KEY) ? undefined : hashKeyRange;
+  const range: WordRange | undefined =
+    hashKeyRange === undefined || (hashKeyRange.startingHashKey <= 0n && hashKeyRange.endingHashKey >= MAX_HASH_KEY)
+      ? undefined
+      : {
+          start: hashKeyRange.startingHashKey,
+          end: hashKeyRange.endingHashKey,
+          startWords: boundWords(hashKeyRange.startingHashKey),
+          endWords: boundWords(hashKeyRange.endingHashKey),
+        };
   const events: ConsumerEvent[] = [];
   for (const record of records) {
     const userRecords = decodeAggregatedRecord(record.data);
+    const arrivalTime = record.approximateArrivalTimestamp;
     if (userRecords === undefined) {
-      events.push(
-        consumerEvent({
-          shardId,
-          partitionKey: record.partitionKey,
-          sequenceNumber: new CompoundSequenceNumber(record.sequenceNumber, 0),
-          payload: record.data,
-          arrivalTime: record.approximateArrivalTimestamp,
-        }),
-      );
+      events.push(userRecordEvent(shardId, record.partitionKey, undefined, new CompoundSequenceNumber(record.sequenceNumber, 0), record.data, arrivalTime));
       continue;
     }
     const kept = events.length;
-    for (const [sub, user] of userRecords.entries()) {
-      const explicit = user.explicitHashKey === undefined ? undefined : parseExplicitHashKey(user.explicitHashKey);
-      if (user.explicitHashKey !== undefined && explicit === undefined) {
+    // Parsed at the first user record kept; the others share the parse.
+    let position: CompoundSequenceNumber | undefined;
+    // The key table is de-duplicated, so user records sharing a key share its string: a run of
+    // them is checked once.
+    let checkedKey: string | undefined;
+    for (let sub = 0; sub < userRecords.length; sub++) {
+      const user = userRecords[sub]!;
+      const explicitHashKey = user.explicitHashKey;
+      const explicit = explicitHashKey === undefined ? undefined : parseExplicitHashKey(explicitHashKey);
+      if (explicitHashKey !== undefined && explicit === undefined) {
         onDiagnostic?.({
           _tag: 'AggregateTruncated',
           shardId,
           sequenceNumber: record.sequenceNumber,
           subSequenceNumber: sub,
-          explicitHashKey: user.explicitHashKey,
+          explicitHashKey,
           dropped: userRecords.length - sub,
         });
         break;
       }
-      if (range !== undefined) {
-        const hashKey = explicit ?? hashKeyOf(user.partitionKey);
-        if (hashKey < range.startingHashKey || hashKey > range.endingHashKey) {
+      if (range !== undefined && (explicit !== undefined || user.partitionKey !== checkedKey)) {
+        const hashKey = outOfRange(user.partitionKey, explicit, range);
+        if (hashKey !== undefined) {
           events.length = kept;
           onDiagnostic?.({
             _tag: 'AggregateOutOfRange',
@@ -108,18 +147,15 @@ export function deaggregate(
           });
           break;
         }
+        if (explicit === undefined) checkedKey = user.partitionKey;
       }
-      events.push(
-        consumerEvent({
-          shardId,
-          partitionKey: user.partitionKey,
-          ...(user.explicitHashKey === undefined ? {} : { explicitHashKey: user.explicitHashKey }),
-          sequenceNumber: new CompoundSequenceNumber(record.sequenceNumber, sub),
-          payload: user.data,
-          arrivalTime: record.approximateArrivalTimestamp,
-        }),
-      );
+      events.push(userRecordEvent(shardId, user.partitionKey, explicitHashKey, (position ??= new CompoundSequenceNumber(record.sequenceNumber, 0)).withSubSequence(sub), user.data, arrivalTime));
     }
   }
   return events;
+}
+
+/** `value` as words when it is a hash key, so that word comparisons against it are exact. */
+function boundWords(value: bigint): HashKeyWords | undefined {
+  return value >= 0n && value <= MAX_HASH_KEY ? hashKeyToWords(value) : undefined;
 }

@@ -4,7 +4,8 @@
  * - one GetShardIterator at the starting position, then GetRecords with `maxRecords`, each next
  *   call using the iterator the last page returned;
  * - between two calls, at least `idleTimeBetweenReadsMillis` (measured from the arrival of the last
- *   page, so time the subscriber spends on a page counts) and until the `gate` opens;
+ *   page, so time the subscriber spends on a page counts), until the last page has been delivered
+ *   (see {@link pollShardThrough}) and until the `gate` opens;
  * - throttling (`KinesisThrottledError`, on either call) is retried with the same iterator after an
  *   exponential backoff, for as long as it lasts: a throttled shard is not an error, and an iterator
  *   that expires meanwhile is replaced as below;
@@ -31,16 +32,18 @@ import {
   catchError,
   concatMap,
   defer,
-  expand,
   forkJoin,
+  from,
   map,
   of,
+  repeat,
   retry,
   take,
   throwError,
   timeout,
   timer,
   type Observable,
+  type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
 import { ExpiredIteratorError, KinesisCallError, KinesisThrottledError, StreamNotFoundError } from '../../model/errors';
@@ -104,6 +107,27 @@ interface Step {
  * @throws TypeError when an option is out of range
  */
 export function pollShard(kinesis: KinesisPort, options: PollShardOptions, gate?: PollGate): Observable<PollEvent> {
+  return pollShardThrough(kinesis, options, (event) => of(event), gate);
+}
+
+/**
+ * Hands each page to `deliver`, then the shard's end, in order. Polls one shard until its end as
+ * {@link pollShard} does, except that the next call also waits until the Observable `deliver`
+ * returned for the last page has completed: a consumer that emits a page bit by bit, as its
+ * subscriber keeps up, holds one page at a time. Cold: each subscription reads on its own.
+ * @param kinesis the Kinesis port
+ * @param options what to read and how fast
+ * @param deliver what a page or the shard's end becomes; its values are passed on
+ * @param gate backpressure, asked once the last page is delivered; without one, only the idle
+ *   time paces the calls
+ * @throws TypeError when an option is out of range
+ */
+export function pollShardThrough<T>(
+  kinesis: KinesisPort,
+  options: PollShardOptions,
+  deliver: (event: PollEvent) => ObservableInput<T>,
+  gate?: PollGate,
+): Observable<T> {
   const { streamName, shardId, start, maxRecords, idleTimeBetweenReadsMillis } = options;
   const scheduler = options.scheduler ?? asyncScheduler;
   const retries = checkPollOptions(options);
@@ -156,19 +180,27 @@ export function pollShard(kinesis: KinesisPort, options: PollShardOptions, gate?
       );
     });
 
-  const pause = (): Observable<unknown> => {
-    const idle = timer(idleTimeBetweenReadsMillis, scheduler);
+  // The idle time runs from the page's arrival, so the time spent delivering it counts.
+  const pause = (arrivedAt: number): Observable<unknown> => {
+    const idle = timer(Math.max(0, arrivedAt + idleTimeBetweenReadsMillis - scheduler.now()), scheduler);
     return gate === undefined ? idle : forkJoin([idle, gate().pipe(take(1))]);
   };
 
-  return defer(() =>
-    fetchPage({ iterator: undefined, resume: start }).pipe(
-      // expand hands each step downstream before it starts the pause, so the gate sees the page's
-      // events as delivered.
-      expand(({ next }) => (next === undefined ? EMPTY : pause().pipe(concatMap(() => fetchPage(next))))),
-      concatMap((step) => step.events),
-    ),
-  );
+  return defer(() => {
+    // Per subscription: where the next call reads (none after the shard's end), and when the last page came.
+    let cursor: Cursor | undefined = { iterator: undefined, resume: start };
+    let arrivedAt = scheduler.now();
+    // One round: a call, then the delivery of what it answered. repeat starts the next round only
+    // once this one has completed, i.e. once the page is delivered, and without nesting the rounds.
+    const round = defer(() => (cursor === undefined ? EMPTY : fetchPage(cursor))).pipe(
+      concatMap((step) => {
+        cursor = step.next;
+        arrivedAt = scheduler.now();
+        return from(step.events).pipe(concatMap((event) => deliver(event)));
+      }),
+    );
+    return round.pipe(repeat({ delay: () => (cursor === undefined ? EMPTY : pause(arrivedAt)) }));
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TestScheduler } from 'rxjs/testing';
-import { pollShard, type PollShardOptions } from '../../../lib/consumer/polling/poll-shard';
+import { pollShard, pollShardThrough, type PollEvent, type PollShardOptions } from '../../../lib/consumer/polling/poll-shard';
 import { ExpiredIteratorError, KinesisCallError, KinesisThrottledError, StreamNotFoundError } from '../../../lib/model/errors';
 import type { GetRecordsOutput } from '../../../lib/ports/kinesis-port';
 import { kinesisRecord, scriptedKinesis } from '../scripted-kinesis';
@@ -181,6 +181,49 @@ describe('pollShard (marbles)', () => {
       expectSubscriptions(gate.subscriptions).toBe(gateSubs);
       testScheduler.flush();
       expect(calls.at(-1)).to.equal('t=20 getRecords it-1 100');
+    });
+  });
+
+  it('through a delivery, calls again only once the last page is delivered and the gate has opened, the idle time counting from its arrival', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const p1 = page([r1], 'it-1');
+      const p2 = page([r2], 'it-2');
+      const p3 = page([], undefined);
+      const { kinesis, calls } = scriptedKinesis(testScheduler, {
+        iterators: [cold('-(i|)', { i: 'it-0' })],
+        pages: [cold('--(p|)', { p: p1 }), cold('--(p|)', { p: p2 }), cold('--(p|)', { p: p3 })],
+      });
+      // p1 takes 4 ms to deliver (less than the idle time), p2 15 ms (more).
+      const deliveries = new Map([
+        [p1.records, cold('a---(b|)')],
+        [p2.records, cold('c 14ms (d|)')],
+        [p3.records, cold('(e|)')],
+      ]);
+      const deliver = (event: PollEvent) => (event._tag === 'ShardEnd' ? cold('(z|)') : deliveries.get(event.records)!);
+      const gate = cold('(g|)');
+      expectObservable(pollShardThrough(kinesis, options(), deliver, () => gate)).toBe('---a---b 7ms c 14ms d-(ez|)');
+      expectSubscriptions(gate.subscriptions).toBe(['7ms (^!)', '30ms (^!)']);
+      testScheduler.flush();
+      expect(calls).to.deep.equal([
+        't=0 getShardIterator TRIM_HORIZON',
+        't=1 getRecords it-0 100',
+        't=13 getRecords it-1 100',
+        't=30 getRecords it-2 100',
+      ]);
+    });
+  });
+
+  it('through a delivery, stops delivering and polling when unsubscribed mid-page', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const { kinesis, calls } = scriptedKinesis(testScheduler, {
+        iterators: [cold('-(i|)', { i: 'it-0' })],
+        pages: [cold('--(p|)', { p: page([r1], 'it-1') }), cold('--(p|)', { p: page([r2], 'it-2') })],
+      });
+      const delivery = cold('a 9ms b 9ms (c|)');
+      expectObservable(pollShardThrough(kinesis, options(), () => delivery), '^ 15ms !').toBe('---a 9ms b');
+      expectSubscriptions(delivery.subscriptions).toBe('---^ 12ms !');
+      testScheduler.flush();
+      expect(calls).to.have.length(2);
     });
   });
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { deaggregate, type DeaggregationDiagnostic } from '../../../lib/consumer/deaggregate/deaggregate';
 import { encodeAggregatedRecord } from '../../../lib/kpl/aggregated-record';
 import { MAX_HASH_KEY, hashKeyOf } from '../../../lib/kpl/hash-key';
@@ -107,5 +108,32 @@ describe('deaggregate', () => {
   it('returns payloads as views of the record data, not copies', () => {
     const events = deaggregate([record('1', NO_EHKS.aggregate)], shard());
     expect(events[0]!.payload.buffer).to.equal(NO_EHKS.aggregate.buffer);
+  });
+
+  it('filters by range exactly as comparing each record\'s hash key as a bigint would, repeated keys included', () => {
+    const key = fc.string({ unit: 'binary', minLength: 1, maxLength: 20 });
+    const keys = fc.array(key, { minLength: 1, maxLength: 6 }).chain((distinct) => fc.array(fc.constantFrom(...distinct), { minLength: 1, maxLength: 12 }));
+    // Ranges bounded by hash keys of the records themselves, so the edges are hit exactly.
+    fc.assert(
+      fc.property(keys, fc.nat(), fc.nat(), fc.boolean(), (partitionKeys, i, j, widen) => {
+        const hashes = partitionKeys.map(hashKeyOf);
+        const [low, end] = [hashes[i % hashes.length]!, hashes[j % hashes.length]!].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) as [bigint, bigint];
+        const start = widen && low > 0n ? low - 1n : low;
+        const aggregate = encodeAggregatedRecord(partitionKeys.map((k, n) => ({ partitionKey: k, data: Buffer.from(String(n)) })));
+        const seen: DeaggregationDiagnostic[] = [];
+        const events = deaggregate([record('9', aggregate)], shard({ startingHashKey: start, endingHashKey: end }), (d) => seen.push(d));
+        const firstOut = hashes.findIndex((h) => h < start || h > end);
+        if (firstOut < 0) {
+          expect(events.map((e) => e.sequenceNumber.toString())).to.deep.equal(partitionKeys.map((_, n) => `9/${n}`));
+          expect(events.map((e) => e.partitionKey)).to.deep.equal(partitionKeys);
+          expect(seen).to.deep.equal([]);
+        } else {
+          expect(events).to.deep.equal([]);
+          expect(seen).to.deep.equal([
+            { _tag: 'AggregateOutOfRange', shardId: 'shardId-000000000000', sequenceNumber: '9', subSequenceNumber: firstOut, hashKey: hashes[firstOut], userRecords: partitionKeys.length },
+          ]);
+        }
+      }),
+    );
   });
 });
