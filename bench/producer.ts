@@ -1,29 +1,43 @@
 /**
  * Producer throughput and memory. Prints figures and ratios; asserts nothing.
  *
- *   npx tsx bench/producer.ts [events]            (default 1,000,000; node --expose-gc steadies runs)
+ *   npx tsx bench/producer.ts [events] [--runs n]   (default 1,000,000 and 3; node --expose-gc steadies runs)
  *
- * (a) `produce()` over an in-memory Kinesis (4 shards, latency 0, on asyncScheduler): user records/s
- *     for events of 100 random bytes with random 16-hex-character keys, against aws-kinesis-agg
- *     aggregating the same records in the same run (it only encodes: no hashing, no shard
- *     prediction, no requests, no results). RateLimit is raised to 1,000,000 % so the per-shard rate
- *     limiter never waits (it still runs) and the fake's write limits are off (its default), so the
- *     pipeline, not a simulated 1 MiB/s shard, is what is measured. Two fakes: `InMemoryKinesis`,
- *     which stores every record (a real cost of the fake, not of the producer), and a port that
- *     answers PutRecords at once without storing, which isolates the producer's own cost and memory.
- * (b) kinesalite (in a process of its own): events/s with aggregation against the same events sent one Kinesis record each,
- *     RateLimit raised as in (a) so the emulator, not the limiter, bounds both, with the seed's
- *     default of 1000 events in flight and with 20,000; and again with the default RateLimit
- *     (150 %), which is what a real 4-shard stream would allow.
- * (c) peak RSS while (a) runs, sampled every 10 ms, each measurement in a fresh process.
+ * (a) `produce()` over an in-memory Kinesis (4 shards, latency 0): user records/s for events of 100
+ *     random bytes with random 16-hex-character keys, against aws-kinesis-agg aggregating the same
+ *     records in the same run (it only encodes: no hashing, no shard prediction, no requests, no
+ *     results, and it is fed 10,000 records at a time where `produce()` holds a synchronous source's
+ *     whole million). RateLimit is raised to 1,000,000 % so the per-shard rate limiter never waits
+ *     (it still runs) and the fake's write limits are off (its default), so the pipeline, not a
+ *     simulated 1 MiB/s shard, is what is measured. Two fakes: `InMemoryKinesis`, which stores every
+ *     record (a real cost of the fake, not of the producer), and a port that answers PutRecords
+ *     without storing, which isolates the producer's own cost and memory.
+ *     The fakes answer on the next turn of the event loop (`setImmediate`), as a socket's answer
+ *     would: a 0 ms timer is clamped to 1 ms by Node, and with 1000 events in flight the pipeline
+ *     can do nothing while it waits, so that clamp alone would put a floor of about 1 ms under
+ *     every 1000 events. One row keeps the timer to show its cost. The producer's own timers
+ *     (RecordMaxBufferedTime, linger, rate limits) run on `asyncScheduler` as in production.
+ * (b) kinesalite (in a process of its own): events/s with aggregation against the same events sent
+ *     one Kinesis record each, RateLimit raised as in (a) so the emulator, not the limiter, bounds
+ *     both, with the seed's default of 1000 events in flight and with 20,000; and again with the
+ *     default RateLimit (150 %), which is what a real 4-shard stream would allow: 1000 records/s
+ *     and 1 MiB/s per shard, so for 100-byte records the limits alone cap the ratio near 10x.
+ * (c) peak RSS while (a) runs, sampled every 10 ms, each measurement in a fresh process. A
+ *     synchronous source cannot be paused, so `produce()` over `range(0, 1e6)` holds the source's
+ *     million events (with `maxBufferedEvents: Infinity`; the default bound would refuse most of
+ *     them); the floor row shows what holding them costs without any producer. The way to feed a
+ *     large batch is `kinesisSink` over an iterable, which pulls events only as slots free.
  *
  * Each measurement runs in its own child process so that one's garbage does not count in another's
- * memory; records are generated lazily from their index, identically in every process.
+ * memory; records are generated lazily from their index, identically in every process. Figures are
+ * medians of `--runs` runs, each run paired with a run of its reference right before it, and ratios
+ * are the medians of the pairs' ratios: other processes on the machine come and go, and a ratio
+ * from two runs side by side is steadier than one from runs minutes apart.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { lastValueFrom, map, Observable, range, timer } from 'rxjs';
+import { asyncScheduler, lastValueFrom, map, range, Subscription, timer, type Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { decodeKinesisConfig, producerConf, type ProducerConf } from '../lib/config';
 import { MAX_HASH_KEY } from '../lib/kpl';
 import type { ProducerEvent } from '../lib/model/producer-event';
@@ -36,11 +50,19 @@ import { awsKinesisPort } from '../lib/ports/aws/kinesis-adapter';
 import { InMemoryKinesis } from '../lib/testing';
 import { freePort } from '../localstack/emulators';
 import { awsKinesisAgg, type AnchorEncodedRecord, type AnchorUserRecord } from './aws-kinesis-agg';
-import { formatRate, perSecond } from './measure';
+import { formatRate, median, perSecond } from './measure';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-const EVENTS = Number(process.argv[2] ?? 1_000_000);
+const USAGE = `usage: npx tsx bench/producer.ts [events] [--runs n]   (default 1,000,000 events, 3 runs)
+  (a) produce() and kinesisSink over in-memory Kinesis fakes against aws-kinesis-agg, in records/s
+  (b) kinesalite in a process of its own: aggregated against one Kinesis record per event
+  (c) peak RSS of each measurement (each runs in a fresh child process)
+  every figure is the median of n runs, each paired with a run of its reference (the anchor, or
+  the same events sent plain), so that a load that comes and goes weighs on both alike
+  node --expose-gc -r tsx/cjs bench/producer.ts gives steadier figures`;
+
+const EVENTS = process.argv[2] === undefined || process.argv[2].startsWith('-') ? 1_000_000 : Number(process.argv[2]);
 const STREAM = 'bench';
 const SHARDS = 4;
 const PAYLOAD_BYTES = 100;
@@ -84,19 +106,48 @@ const UNLIMITED = { RateLimit: 1_000_000 };
 
 /** Samples RSS every 10 ms while `run` runs; returns its duration and the peak. */
 async function measured(run: () => Promise<number>): Promise<{ ms: number; count: number; peakRssMb: number; startRssMb: number }> {
-  const startRss = process.memoryUsage().rss;
+  const startRss = process.memoryUsage.rss();
   let peak = startRss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
   const start = performance.now();
   const count = await run();
   const ms = performance.now() - start;
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  peak = Math.max(peak, process.memoryUsage.rss());
   return { ms, count, peakRssMb: peak / 2 ** 20, startRssMb: startRss / 2 ** 20 };
 }
 
-/** A Kinesis port that answers PutRecords on the next timer tick without storing anything. */
-function nullPort(): KinesisPort {
+/** A 0 ms delay of `nextTurnScheduler`: the next turn of the event loop. */
+class NextTurnAction<T> extends Subscription implements SchedulerAction<T> {
+  constructor(private readonly work: (this: SchedulerAction<T>, state?: T) => void) {
+    super();
+  }
+
+  schedule(state?: T, delay = 0): Subscription {
+    if (delay > 0) {
+      this.add(asyncScheduler.schedule(this.work, delay, state));
+    } else {
+      const handle = setImmediate(() => {
+        if (!this.closed) this.work.call(this, state);
+      });
+      this.add(() => clearImmediate(handle));
+    }
+    return this;
+  }
+}
+
+/**
+ * The fakes' clock: `asyncScheduler`, except that a 0 ms delay runs on the next turn of the event
+ * loop (`setImmediate`) rather than after a timer, which Node clamps to 1 ms.
+ */
+const nextTurnScheduler: SchedulerLike = {
+  now: () => asyncScheduler.now(),
+  schedule: <T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription =>
+    delay > 0 ? asyncScheduler.schedule(work, delay, state) : new NextTurnAction(work).schedule(state),
+};
+
+/** A Kinesis port that answers PutRecords without storing anything, on `scheduler` after 0 ms. */
+function nullPort(scheduler: SchedulerLike = nextTurnScheduler): KinesisPort {
   const width = (MAX_HASH_KEY + 1n) / BigInt(SHARDS);
   const shards: Shard[] = Array.from({ length: SHARDS }, (_, i) => ({
     shardId: `shardId-${String(i).padStart(12, '0')}`,
@@ -108,11 +159,11 @@ function nullPort(): KinesisPort {
     throw new Error('not used by the producer');
   };
   return {
-    listShards: () => timer(0).pipe(map(() => shards)),
+    listShards: () => timer(0, scheduler).pipe(map(() => shards)),
     getShardIterator: never,
     getRecords: never,
     putRecords: (_stream, entries) =>
-      (process.env['IMM'] ? new Observable<void>((s) => { const h = setImmediate(() => { s.next(); s.complete(); }); return () => clearImmediate(h); }) : timer(0)).pipe(
+      timer(0, scheduler).pipe(
         map(() =>
           entries.map((entry): PutRecordsResultEntry => {
             const shard = Number(BigInt(entry.explicitHashKey!) / width);
@@ -162,11 +213,13 @@ const phases: Record<string, Phase> = {
     return encoded > 0 ? count : 0;
   },
   'produce-memory-1000': (count) => {
-    const kinesis = new InMemoryKinesis({ latencyMillis: 0, streams: { [STREAM]: SHARDS } });
+    const kinesis = new InMemoryKinesis({ latencyMillis: 0, scheduler: nextTurnScheduler, streams: { [STREAM]: SHARDS } });
     return countSuccesses(range(0, count).pipe(map(eventOf), produce(conf(UNLIMITED), { kinesis }, { maxBufferedEvents: Infinity })));
   },
   'produce-null-1000': (count) =>
     countSuccesses(range(0, count).pipe(map(eventOf), produce(conf(UNLIMITED), { kinesis: nullPort() }, { maxBufferedEvents: Infinity }))),
+  'produce-null-timer-1000': (count) =>
+    countSuccesses(range(0, count).pipe(map(eventOf), produce(conf(UNLIMITED), { kinesis: nullPort(asyncScheduler) }, { maxBufferedEvents: Infinity }))),
   'produce-null-20000': (count) =>
     countSuccesses(
       range(0, count).pipe(
@@ -174,6 +227,13 @@ const phases: Record<string, Phase> = {
         produce(conf(UNLIMITED, { 'max-outstanding-requests': 20_000 }), { kinesis: nullPort() }, { maxBufferedEvents: Infinity }),
       ),
     ),
+  /** What holding a synchronous source's events costs, with no producer at all. */
+  'hold-events': async (count) => {
+    const held: ProducerEvent[] = [];
+    for (let i = 0; i < count; i++) held.push(eventOf(i));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let the sampler see it
+    return held.length;
+  },
   'sink-null-1000': async (count) => {
     await kinesisSink(conf(UNLIMITED), { kinesis: nullPort() })(eventsUpTo(count));
     return count;
@@ -253,41 +313,81 @@ function inChild(name: string, count: number): Figure {
   return JSON.parse(line) as Figure;
 }
 
+/**
+ * Runs `phase` and its reference `runs` times, each pair back to back, so that a load that comes and
+ * goes (other processes on the machine) weighs on both alike; the ratio is the median of the pairs'.
+ */
+function paired(phase: string, count: number, reference: string, referenceCount: number, runs: number): { figures: Figure[]; references: Figure[]; ratio: number } {
+  const figures: Figure[] = [];
+  const references: Figure[] = [];
+  for (let i = 0; i < runs; i++) {
+    references.push(inChild(reference, referenceCount));
+    figures.push(inChild(phase, count));
+  }
+  const rate = (f: Figure) => perSecond(f.count, f.ms);
+  return { figures, references, ratio: median(figures.map((f, i) => rate(f) / rate(references[i]!))) };
+}
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--phase') {
     const figure = await runPhase(process.argv[3]!, Number(process.argv[4]));
     console.log(JSON.stringify(figure));
     return;
   }
-  const rate = (f: Figure) => perSecond(f.count, f.ms);
-  const row = (label: string, f: Figure, anchor?: Figure) =>
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  const runs = Number(option('--runs') ?? 3);
+  if (!(Number.isInteger(EVENTS) && EVENTS > 0)) throw new TypeError(`events must be a positive integer, got ${process.argv[2]}\n${USAGE}`);
+  if (!(Number.isInteger(runs) && runs > 0)) throw new TypeError(`--runs must be a positive integer, got ${option('--runs')}\n${USAGE}`);
+  const rate = (figures: readonly Figure[]) => median(figures.map((f) => perSecond(f.count, f.ms)));
+  const peak = (figures: readonly Figure[]) => Math.max(...figures.map((f) => f.peakRssMb ?? 0));
+  const row = (label: string, figures: readonly Figure[], ratio?: number) =>
     console.log(
-      `${label.padEnd(48)} ${`${formatRate(rate(f))} rec/s`.padStart(14)}` +
-        (anchor === undefined ? '' : `   ratio ${(rate(f) / rate(anchor)).toFixed(2)}x`) +
-        (f.peakRssMb === undefined ? '' : `   peak RSS ${f.peakRssMb.toFixed(0)} MB (start ${f.startRssMb!.toFixed(0)} MB)`),
+      `${label.padEnd(64)} ${`${formatRate(rate(figures))} rec/s`.padStart(14)}` +
+        (ratio === undefined ? '' : `   ratio ${ratio.toFixed(2)}x`.padEnd(16)) +
+        (figures[0]!.peakRssMb === undefined ? '' : `   peak RSS ${peak(figures).toFixed(0)} MB`),
     );
 
-  console.log(`(a) ${EVENTS} events of ${PAYLOAD_BYTES} B, random 16-hex keys, ${SHARDS} shards; node ${process.version}`);
-  const anchor = inChild('anchor', EVENTS);
-  row('aws-kinesis-agg aggregateRecords (anchor)', anchor);
-  row('produce(), InMemoryKinesis, max-outstanding 1000', inChild('produce-memory-1000', EVENTS), anchor);
-  row('produce(), non-storing port, max-outstanding 1000', inChild('produce-null-1000', EVENTS), anchor);
-  row('produce(), non-storing port, max-outstanding 20000', inChild('produce-null-20000', EVENTS), anchor);
-  row('kinesisSink(generator), non-storing, 1000', inChild('sink-null-1000', EVENTS), anchor);
-  row('kinesisSink(generator), non-storing, 20000', inChild('sink-null-20000', EVENTS), anchor);
+  console.log(`median of ${runs} run(s), each against its own anchor run; node ${process.version}`);
+  console.log(`(a) ${EVENTS} events of ${PAYLOAD_BYTES} B, random 16-hex keys, ${SHARDS} shards; goal: ratio ≥ 1.0x`);
+  const anchors: Figure[] = [];
+  for (const [label, phase] of [
+    ['produce(), InMemoryKinesis, max-outstanding 1000', 'produce-memory-1000'],
+    ['produce(), non-storing port, max-outstanding 1000', 'produce-null-1000'],
+    ['produce(), non-storing port, max-outstanding 20000', 'produce-null-20000'],
+    ['produce(), port answering after a 0 ms timer, 1000', 'produce-null-timer-1000'],
+    ['kinesisSink(generator), non-storing, 1000', 'sink-null-1000'],
+    ['kinesisSink(generator), non-storing, 20000', 'sink-null-20000'],
+  ] as const) {
+    const { figures, references, ratio } = paired(phase, EVENTS, 'anchor', EVENTS, runs);
+    anchors.push(...references);
+    row(label, figures, ratio);
+  }
+  row('aws-kinesis-agg aggregateRecords (anchor, every run)', anchors);
+  console.log('(c) goal: peak RSS < 200 MB feeding a large batch the recommended way (kinesisSink over a generator, above).');
+  console.log('    produce() over a synchronous source holds all its events; what holding them alone costs:');
+  const held = inChild('hold-events', EVENTS);
+  console.log(`${`${EVENTS} events held in an array, no producer`.padEnd(64)} ${''.padStart(14)}${''.padEnd(16)}   peak RSS ${held.peakRssMb!.toFixed(0)} MB`);
 
   // Plain records are slow on the emulator: fewer of them give the same rate.
   const kEvents = Math.min(EVENTS, 300_000);
   const kPlainEvents = Math.min(EVENTS, 50_000);
-  console.log(`(b) kinesalite, ${SHARDS} shards: ${kEvents} events aggregated against ${kPlainEvents} sent one Kinesis record each`);
+  console.log(`(b) kinesalite, ${SHARDS} shards: ${kEvents} events aggregated against ${kPlainEvents} sent one Kinesis record each; goal: ratio ≥ 20x`);
   for (const [label, suffix] of [
     ['RateLimit 1e6 %, max-outstanding 1000', '1000'],
     ['RateLimit 1e6 %, max-outstanding 20000', '20000'],
     ['RateLimit 150 % (a real stream), max-outstanding 20000', '150'],
   ] as const) {
-    const plain = inChild(`kinesalite-plain-${suffix}`, kPlainEvents);
-    row(`plain, ${label}`, plain);
-    row(`aggregated, ${label}`, inChild(`kinesalite-aggregated-${suffix}`, kEvents), plain);
+    const { figures, references, ratio } = paired(`kinesalite-aggregated-${suffix}`, kEvents, `kinesalite-plain-${suffix}`, kPlainEvents, runs);
+    row(`plain, ${label}`, references);
+    row(`aggregated, ${label}`, figures, ratio);
   }
 }
 

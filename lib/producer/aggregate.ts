@@ -10,7 +10,7 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { AggregateBuilder } from '../kpl/aggregate-builder';
 import { partitionKeyBytes, type Container, type PendingRecord } from './pending-record';
-import { hashKeyDecimal } from './validate';
+import { hashKeyDecimalOf } from './hash-key';
 
 /** Largest Kinesis record: data and partition key together. */
 export const MAX_KINESIS_RECORD_BYTES = 1024 * 1024;
@@ -31,7 +31,7 @@ export function singleContainer(record: PendingRecord, shardId: string): Contain
     shardId,
     records: [record],
     // As the KPL does, the hash key goes along explicitly even when the caller gave none.
-    entry: { data: record.data, partitionKey: record.partitionKey, explicitHashKey: hashKeyDecimal(record.hashKey) },
+    entry: { data: record.data, partitionKey: record.partitionKey, explicitHashKey: hashKeyDecimalOf(record) },
     size: record.data.length + partitionKeyBytes(record.partitionKey),
   };
 }
@@ -150,10 +150,10 @@ export class AggregatePacker {
 }
 
 /** Packs `records` at once, each into an aggregate for the shard `predict` gives it. */
-export function packNow(records: readonly PendingRecord[], predict: (hashKey: string) => string, limits: AggregationLimits): Container[] {
+export function packNow(records: readonly PendingRecord[], predict: (record: PendingRecord) => string, limits: AggregationLimits): Container[] {
   const containers: Container[] = [];
   const packer = new AggregatePacker(limits, (c) => containers.push(c));
-  for (const record of records) packer.add(record, predict(record.hashKey));
+  for (const record of records) packer.add(record, predict(record));
   packer.flushAll();
   return containers;
 }
@@ -162,8 +162,8 @@ export function packNow(records: readonly PendingRecord[], predict: (hashKey: st
 export interface AggregateOptions extends AggregationLimits {
   /** `kpl.RecordMaxBufferedTime`: the longest a record waits for its aggregate to fill. */
   readonly maxBufferedTimeMillis: number;
-  /** The shard a hash key is predicted to belong to. */
-  readonly predict: (hashKey: string) => string;
+  /** The shard a record's hash key is predicted to belong to. */
+  readonly predict: (record: PendingRecord) => string;
   /** Timers run here. */
   readonly scheduler: SchedulerLike;
   /** Each notification flushes every aggregate at once (`KinesisProducer.flush()`). */
@@ -198,7 +198,7 @@ export function aggregate(options: AggregateOptions): OperatorFunction<readonly 
       const sourceSubscription = source.subscribe({
         next: (records) => {
           try {
-            for (const record of records) packer.add(record, predict(record.hashKey));
+            for (const record of records) packer.add(record, predict(record));
           } catch (error) {
             subscriber.error(error);
           }

@@ -1,5 +1,5 @@
 /**
- * Bounding what is in flight when the source cannot be slowed down.
+ * Bounding what is in flight.
  *
  * RxJS has no demand signal: a source pushes as fast as it likes, and a synchronous one (`from`,
  * `range`) pushes everything during `subscribe`. So an operator can bound the work it has started
@@ -9,122 +9,209 @@
  * most `maxBuffered`; a value offered to a full buffer is handed to `onOverflow` at once and never
  * enters the pipeline (load shedding, so one result per input still holds).
  *
- * True backpressure needs the producer of values to wait: `KinesisProducer.ready()` and
- * `kinesisSink` over an (async) iterable do that, pulling the next value only when a slot is free.
+ * True backpressure needs the producer of values to wait. `pullInFlight` runs the same pipeline
+ * over an `Iterable`, pulling values only when slots are free, so nothing waits in a buffer however
+ * long the iterable is; `KinesisProducer.ready()` lets imperative callers wait the same way.
+ *
+ * Values go in as chunks: whatever fits when slots free is admitted as one array, so the stages
+ * behind pay their per-notification cost once per chunk rather than once per value.
  *
  * The loop from the pipeline's output back to its input (admissions, and the `saturated` signal)
- * is the one place a value goes round: as in RxJS's own `repeatWhen`, it is closed inside this
- * operator, per subscription, and only read-only Observables of it are handed to the pipeline.
+ * is the one place a value goes round: as in RxJS's own `repeatWhen`, it is closed inside these
+ * operators, per subscription, and only read-only Observables of it are handed to the pipeline.
  * @packageDocumentation
  */
-import { Observable, Subject, type OperatorFunction, type Subscriber } from 'rxjs';
+import { Observable, Subject, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 
-/** Bounds of `limitInFlight`. */
-export interface InFlightOptions<T, R> {
+/** What both entry points take. */
+export interface AdmissionOptions<T, R> {
   /** Most values inside the pipeline at once. */
   readonly max: number;
-  /** Most values waiting outside it; `Infinity` for no bound. */
-  readonly maxBuffered: number;
-  /** The output for a value offered while the buffer is full. */
-  readonly onOverflow: (value: T) => R;
   /** The output for a value that must not enter the pipeline at all (emitted at once), else `undefined`. */
   readonly refuse?: (value: T) => R | undefined;
 }
 
+/** Bounds of `limitInFlight`. */
+export interface InFlightOptions<T, R> extends AdmissionOptions<T, R> {
+  /** Most values waiting outside it; `Infinity` for no bound. */
+  readonly maxBuffered: number;
+  /** The output for a value offered while the buffer is full. */
+  readonly onOverflow: (value: T) => R;
+}
+
 /**
- * Runs `pipeline` over the source with at most `max` source values inside it at a time. Values are
- * admitted in chunks: everything that fits when a slot frees goes in as one array, so the stages
- * behind pay their per-notification cost once per chunk rather than once per value. The pipeline
- * emits its results in chunks too (it must emit exactly one result per value admitted); each chunk
- * is passed on and frees its length in slots at once, so refilling happens once per chunk.
+ * The pipeline run under a bound: it gets the admitted values in chunks and a `saturated` signal,
+ * and must emit exactly one result per admitted value, in chunks of any size.
+ */
+export type BoundedPipeline<T, R> = (admitted: Observable<readonly T[]>, saturated: Observable<void>) => Observable<readonly R[]>;
+
+/** Where admitted values come from: the buffer of a pushing source, or a pulled iterator. */
+interface Waiting<T> {
+  /** Up to `count` values to admit now; empty when none is ready. */
+  take(count: number): T[];
+  /** Whether no value is ready and none will come. */
+  readonly exhausted: boolean;
+}
+
+const NONE: never[] = [];
+
+function checkMax(max: number): void {
+  if (!(Number.isInteger(max) && max >= 1)) throw new TypeError(`max in flight must be an integer ≥ 1, got ${max}`);
+}
+
+/**
+ * Slots, admission and the pipeline's output, for one subscription. `drain` admits whatever
+ * `waiting` has while slots are free; results free their slots and drain again.
+ */
+class Admission<T, R> {
+  private inFlight = 0;
+  private draining = false;
+  private admit: Subscriber<readonly T[]> | undefined;
+  private readonly saturated = new Subject<void>();
+  private readonly output: Subscription;
+
+  constructor(
+    private readonly max: number,
+    pipeline: BoundedPipeline<T, R>,
+    private readonly subscriber: Subscriber<R>,
+    private readonly waiting: Waiting<T>,
+  ) {
+    const admitted = new Observable<readonly T[]>((sink) => {
+      this.admit = sink;
+      this.drain();
+      return () => {
+        this.admit = undefined;
+      };
+    });
+    this.output = pipeline(admitted, this.saturated.asObservable()).subscribe({
+      next: (values) => {
+        this.inFlight -= values.length;
+        for (const value of values) subscriber.next(value);
+        this.drain();
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+  }
+
+  /** Whether a value can go straight in: admission has started, nothing waits and a slot is free. */
+  get open(): boolean {
+    return this.admit !== undefined && !this.draining && this.inFlight < this.max;
+  }
+
+  /** Lets `value` in at once; only when `open`. */
+  admitOne(value: T): void {
+    this.draining = true;
+    try {
+      this.admitChunk(this.admit!, [value]);
+    } finally {
+      this.draining = false;
+    }
+    this.drain();
+  }
+
+  /** Values inside the pipeline. */
+  get count(): number {
+    return this.inFlight;
+  }
+
+  drain(): void {
+    if (this.draining) return; // re-entered from a synchronous output: the outer loop carries on
+    this.draining = true;
+    try {
+      for (let admit = this.admit; admit !== undefined && !this.subscriber.closed; admit = this.admit) {
+        const room = this.max - this.inFlight;
+        const chunk = room > 0 ? this.waiting.take(room) : NONE;
+        if (chunk.length > 0) {
+          this.admitChunk(admit, chunk);
+          continue; // a synchronous output may have freed slots meanwhile
+        }
+        if (this.waiting.exhausted) admit.complete();
+        break;
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  unsubscribe(): void {
+    this.output.unsubscribe();
+    this.saturated.complete();
+  }
+
+  private admitChunk(admit: Subscriber<readonly T[]>, chunk: T[]): void {
+    this.inFlight += chunk.length;
+    admit.next(chunk);
+    // Full: nothing more can come in until results go out, so waiting is pointless.
+    if (this.inFlight >= this.max) this.saturated.next();
+  }
+}
+
+/** A first-in first-out buffer with a moving head: shift() on a large array is O(n). */
+class Backlog<T> implements Waiting<T> {
+  private values: T[] = [];
+  private head = 0;
+  done = false;
+
+  get size(): number {
+    return this.values.length - this.head;
+  }
+
+  get exhausted(): boolean {
+    return this.done && this.size === 0;
+  }
+
+  push(value: T): void {
+    this.values.push(value);
+  }
+
+  take(count: number): T[] {
+    const values = this.values;
+    if (count <= 0 || this.head === values.length) return NONE;
+    if (this.head === 0 && count >= values.length) {
+      this.values = [];
+      return values;
+    }
+    const end = Math.min(values.length, this.head + count);
+    const chunk = values.slice(this.head, end);
+    values.fill(undefined as T, this.head, end); // let them be collected once their results are out
+    this.head = end;
+    if (this.head === values.length) {
+      this.values = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > values.length) {
+      this.values = values.slice(this.head);
+      this.head = 0;
+    }
+    return chunk;
+  }
+
+  clear(): void {
+    this.values = [];
+    this.head = 0;
+  }
+}
+
+/**
+ * Runs `pipeline` over the source with at most `max` source values inside it at a time.
  * `saturated` notifies each time admissions fill the last slot, after the chunk that filled it went
  * in: nothing more can enter until the pipeline emits, so a pipeline that buffers should send what
- * it holds rather than wait for more.
+ * it holds rather than wait for more. Each chunk of results is passed on and frees its length in
+ * slots at once, so refilling happens once per chunk.
  *
  * Admission starts when the pipeline subscribes to its input, so a pipeline that first waits for
  * something (`concat(ready$, input$)`) holds values in the buffer, not in the pipeline.
  * The output completes when the source has completed and the pipeline has completed; an error from
  * either errors it.
  */
-export function limitInFlight<T, R>(
-  options: InFlightOptions<T, R>,
-  pipeline: (admitted: Observable<readonly T[]>, saturated: Observable<void>) => Observable<readonly R[]>,
-): OperatorFunction<T, R> {
+export function limitInFlight<T, R>(options: InFlightOptions<T, R>, pipeline: BoundedPipeline<T, R>): OperatorFunction<T, R> {
   const { max, maxBuffered, onOverflow, refuse } = options;
-  if (!(Number.isInteger(max) && max >= 1)) throw new TypeError(`max in flight must be an integer ≥ 1, got ${max}`);
+  checkMax(max);
   if (!(maxBuffered >= 0)) throw new TypeError(`maxBuffered must be ≥ 0, got ${maxBuffered}`);
   return (source) =>
     new Observable<R>((subscriber) => {
-      // A queue with a moving head: shift() on a large array is O(n).
-      let queue: T[] = [];
-      let head = 0;
-      let inFlight = 0;
-      let sourceDone = false;
-      let draining = false;
-      let admit: Subscriber<readonly T[]> | undefined;
-      const saturated = new Subject<void>();
-
-      /** Takes the next `count` waiting values off the queue. */
-      const dequeue = (count: number): T[] => {
-        if (head === 0 && count === queue.length) {
-          const all = queue;
-          queue = [];
-          return all;
-        }
-        const chunk = queue.slice(head, head + count);
-        queue.fill(undefined as T, head, head + count); // let them be collected once their results are out
-        head += count;
-        if (head === queue.length) {
-          queue = [];
-          head = 0;
-        } else if (head > 1024 && head * 2 > queue.length) {
-          queue = queue.slice(head);
-          head = 0;
-        }
-        return chunk;
-      };
-
-      const drain = () => {
-        if (draining) return; // re-entered from a synchronous output: the outer loop carries on
-        draining = true;
-        try {
-          while (admit !== undefined) {
-            const room = max - inFlight;
-            const waiting = queue.length - head;
-            if (room > 0 && waiting > 0) {
-              const count = Math.min(room, waiting);
-              inFlight += count;
-              admit.next(dequeue(count));
-              // Full: nothing more can come in until results go out, so waiting is pointless.
-              if (inFlight >= max) saturated.next();
-              continue; // a synchronous output may have freed slots meanwhile
-            }
-            if (sourceDone && waiting === 0) admit.complete();
-            break;
-          }
-        } finally {
-          draining = false;
-        }
-      };
-
-      const admitted = new Observable<readonly T[]>((sink) => {
-        admit = sink;
-        drain();
-        return () => {
-          admit = undefined;
-        };
-      });
-
-      const output = pipeline(admitted, saturated.asObservable()).subscribe({
-        next: (values) => {
-          inFlight -= values.length;
-          for (const value of values) subscriber.next(value);
-          drain();
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-
+      const buffer = new Backlog<T>();
+      const admission = new Admission(max, pipeline, subscriber, buffer);
       const input = source.subscribe({
         next: (value) => {
           const refusal = refuse?.(value);
@@ -132,26 +219,91 @@ export function limitInFlight<T, R>(
             subscriber.next(refusal);
             return;
           }
+          if (buffer.size === 0 && admission.open) {
+            admission.admitOne(value);
+            return;
+          }
           // Free slots count as room while admission has not started (the pipeline is getting ready).
-          if (inFlight + queue.length - head >= max + maxBuffered) {
+          if (admission.count + buffer.size >= max + maxBuffered) {
             subscriber.next(onOverflow(value));
             return;
           }
-          queue.push(value);
-          drain();
+          buffer.push(value);
+          admission.drain();
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
-          sourceDone = true;
-          drain();
+          buffer.done = true;
+          admission.drain();
         },
       });
-
       return () => {
         input.unsubscribe();
-        output.unsubscribe();
-        saturated.complete();
-        queue = [];
+        admission.unsubscribe();
+        buffer.clear();
+      };
+    });
+}
+
+/** Pulls from an iterator only as values are asked for, refusing what must not go in. */
+class Pulled<T, R> implements Waiting<T> {
+  exhausted = false;
+
+  constructor(
+    private readonly iterator: Iterator<T>,
+    private readonly subscriber: Subscriber<R>,
+    private readonly refuse: ((value: T) => R | undefined) | undefined,
+  ) {}
+
+  take(count: number): T[] {
+    const chunk: T[] = new Array(count); // sized once rather than grown; trimmed below
+    let length = 0;
+    const { iterator, subscriber, refuse } = this;
+    while (length < count && !this.exhausted && !subscriber.closed) {
+      let step: IteratorResult<T>;
+      try {
+        step = iterator.next();
+      } catch (error) {
+        this.exhausted = true; // an iterator that threw is finished
+        subscriber.error(error);
+        break;
+      }
+      if (step.done === true) {
+        this.exhausted = true;
+        break;
+      }
+      const refusal = refuse?.(step.value);
+      if (refusal === undefined) chunk[length++] = step.value;
+      else subscriber.next(refusal);
+    }
+    chunk.length = length;
+    return chunk;
+  }
+}
+
+/**
+ * Runs `pipeline` over the values of an `Iterable`, pulling the next ones only when slots are free,
+ * as many as there are free slots, so that at most `max` values have been taken from it and not
+ * yet answered (plus refused ones, answered at once). Nothing is buffered.
+ *
+ * The output completes when the iterable is exhausted and the pipeline has completed; it errors when
+ * the iterator throws (with that error) or the pipeline errors. Unsubscribing before the end calls
+ * the iterator's `return`, as a `for … of` loop left early would.
+ */
+export function pullInFlight<T, R>(options: AdmissionOptions<T, R>, pipeline: BoundedPipeline<T, R>): (values: Iterable<T>) => Observable<R> {
+  const { max, refuse } = options;
+  checkMax(max);
+  return (values) =>
+    new Observable<R>((subscriber) => {
+      const iterator = values[Symbol.iterator]();
+      const pulled = new Pulled(iterator, subscriber, refuse);
+      const admission = new Admission(max, pipeline, subscriber, pulled);
+      return () => {
+        admission.unsubscribe();
+        if (!pulled.exhausted) {
+          pulled.exhausted = true;
+          iterator.return?.();
+        }
       };
     });
 }

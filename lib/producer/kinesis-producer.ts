@@ -12,7 +12,7 @@ import type { SendResult, SendSuccessful } from '../model/send-result';
 import { ProducerClosedError } from './errors';
 import { producerEnvironment, producePipeline, type ProducerDeps } from './produce';
 import { producerSettings, type ProduceOptions } from './settings';
-import { messageIds, refused } from './validate';
+import { MessageIds, refused } from './validate';
 
 interface Waiter {
   readonly resolve: (result: SendSuccessful) => void;
@@ -40,7 +40,7 @@ export class KinesisProducer {
   private readonly waiters = new Map<ProducerEvent, Waiter[]>();
   private readyWaiters: (() => void)[] = [];
   private outstanding = 0;
-  private readonly nextMessageId = messageIds();
+  private readonly messageIds = new MessageIds();
   private state: State = { kind: 'running' };
   private readonly subscription: Subscription;
   private readonly finished: Promise<void>;
@@ -146,7 +146,7 @@ export class KinesisProducer {
   private accept(event: ProducerEvent): void {
     if (this.state.kind !== 'running') {
       const reason = this.state.kind === 'failed' && this.state.error instanceof Error ? this.state.error : new ProducerClosedError();
-      this.settle(refused(event, this.nextMessageId(), reason), false);
+      this.settle(refused(event, this.messageIds.next(), reason), false);
       return;
     }
     this.outstanding += 1;

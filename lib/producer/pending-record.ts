@@ -8,6 +8,26 @@ import type { UserRecord } from '../kpl/user-record';
 import type { ProducerEvent } from '../model/producer-event';
 import type { Attempt } from '../model/send-result';
 import type { PutRecordsEntry } from '../ports/kinesis-port';
+import { hashKeyHexOf, type HashKey } from './hash-key';
+
+/** Makes a record's message id from its number. */
+export interface MessageIdSource {
+  idOf(number: number): string;
+}
+
+/**
+ * When records entered the pipeline, on the scheduler's clock. One per admitted chunk, shared by its
+ * records: clock readings are not small integers, so as fields of each record they would cost a
+ * boxed number apiece.
+ */
+export interface Arrival {
+  readonly at: number;
+  /** `at + RecordTtl`: after this a record fails with `RecordExpiredError`. */
+  readonly expiresAt: number;
+}
+
+/** The arrival of a record that has not entered a pipeline (as built in tests). */
+const NOT_ARRIVED: Arrival = { at: 0, expiresAt: 0 };
 
 /**
  * A valid user record on its way to Kinesis. Its identity and bytes are fixed; its timing and attempt
@@ -15,31 +35,62 @@ import type { PutRecordsEntry } from '../ports/kinesis-port';
  * mutation is never visible to a caller). A class, not an object literal, because a million of these
  * are alive in a busy second and one hidden class keeps them small and fast.
  */
-export class PendingRecord implements UserRecord {
-  /** When it entered the pipeline (admitted), on the scheduler's clock. */
-  arrivedAt = 0;
-  /** `arrivedAt + RecordTtl`: after this it fails with `RecordExpiredError`. */
-  expiresAt = 0;
-  /** End of the last failed attempt; the next attempt's delay is measured from here. */
-  lastEndedAt = -1;
+export class PendingRecord implements UserRecord, HashKey {
+  /** When it entered the pipeline. */
+  arrival: Arrival = NOT_ARRIVED;
+  /** End of the last failed attempt, if any; the next attempt's delay is measured from here. */
+  lastEndedAt: number | undefined = undefined;
   /** Failed attempts so far; `undefined` until the first failure, so first-try success allocates less. */
   failures: Attempt[] | undefined = undefined;
   /** Why the last attempt failed, reported as the cause when the record expires. */
   lastError: unknown = undefined;
+  // The 128-bit hash key that routes the record (see `HashKey`): numbers rather than a string, so
+  // that hashing and routing a record allocate nothing.
+  readonly hash0: number;
+  readonly hash1: number;
+  readonly hash2: number;
+  readonly hash3: number;
 
+  /**
+   * @param ids makes the message id from `idNumber` when a result needs it, so that it is not held
+   *   as text while the record is in flight
+   * @param hashKey the routing hash key's four words, most significant first (copied)
+   */
   constructor(
     readonly event: ProducerEvent,
-    readonly messageId: string,
+    private readonly ids: MessageIdSource,
+    private readonly idNumber: number,
     readonly partitionKey: string,
     readonly data: Uint8Array,
-    /**
-     * The 128-bit hash key as 32 lowercase hex digits. Fixed width makes string order equal to
-     * numeric order, so routing compares strings instead of BigInts.
-     */
-    readonly hashKey: string,
+    hashKey: Int32Array,
     /** The caller's explicit hash key, as given (it goes into the aggregate's key table verbatim). */
     readonly explicitHashKey: string | undefined,
-  ) {}
+  ) {
+    this.hash0 = hashKey[0]!;
+    this.hash1 = hashKey[1]!;
+    this.hash2 = hashKey[2]!;
+    this.hash3 = hashKey[3]!;
+  }
+
+  /** When it entered the pipeline, on the scheduler's clock. */
+  get arrivedAt(): number {
+    return this.arrival.at;
+  }
+
+  /** After this it fails with `RecordExpiredError`. */
+  get expiresAt(): number {
+    return this.arrival.expiresAt;
+  }
+
+  /** The id its result carries (made anew on each call). */
+  get messageId(): string {
+    return this.ids.idOf(this.idNumber);
+  }
+
+  /** The hash key as 32 lowercase hex digits (fixed width, so string order is numeric order). */
+  get hashKey(): string {
+    return hashKeyHexOf(this);
+  }
 
   /** How many attempts failed so far. */
   get failedAttempts(): number {

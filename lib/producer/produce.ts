@@ -4,10 +4,17 @@
  * ```
  * ProducerEvent ─ validate ─┬─ invalid ──────────────────────────────────────────────┬─▶ SendResult
  *                           └─ limitInFlight(max-outstanding-requests) ──────────────┘
- *                                  shard map ready → aggregate per predicted shard
+ *                              (pullInFlight over an Iterable, for kinesisSink)
+ *                                  shard map ready → chunks of admitted events → records
+ *                                  → aggregate per predicted shard
  *                                  → rate limit per shard → collect into PutRecords
  *                                  → send (≤ MaxConnections batches at once), retry until RecordTtl
  * ```
+ *
+ * Cost. Hundreds of thousands of events a second go through here, so the per-event path is plain
+ * loops over chunks of admitted events, not an Observable notification per stage per event:
+ * Observables carry chunks, Kinesis records and requests, and the only objects made per event are
+ * its record and its result.
  *
  * Ordering. Results come out as Kinesis acknowledges records, not in input order. Records with the
  * same partition key (or explicit hash key) go to the same shard, into the same aggregate or into
@@ -42,13 +49,13 @@ import { resolveKinesisPort } from '../ports/aws/clients';
 import { aggregate } from './aggregate';
 import { collect } from './collect';
 import { ProducerOverflowError } from './errors';
-import { limitInFlight } from './in-flight';
-import { recordCount, type PendingRecord } from './pending-record';
+import { limitInFlight, pullInFlight, type BoundedPipeline } from './in-flight';
+import { recordCount } from './pending-record';
 import { rateLimit, ShardRateLimiter } from './rate-limit';
 import { sendWithRetries, type RetryContext } from './retry';
 import { producerSettings, SHARD_MAP_RETRY, type ProduceOptions, type ProducerSettings } from './settings';
 import { ShardMapState } from './shard-map';
-import { checkEvent, messageIds, refused, toPendingRecord } from './validate';
+import { checkEvent, MessageIds, refused, toPendingRecords } from './validate';
 
 /** What the producer may be handed as Kinesis: a port, or an SDK `KinesisClient` to wrap (not owned). */
 export type KinesisInput = NonNullable<Parameters<typeof resolveKinesisPort>[0]>;
@@ -93,104 +100,129 @@ export function producerEnvironment(conf: ProducerConf, deps: ProducerDeps): Pro
   };
 }
 
+/** One producer subscription: what it runs on, and its pipeline, to run under a bound on events in flight. */
+interface ProducerRun {
+  /** Validates, aggregates, collects, sends and retries; one result per event admitted. */
+  readonly pipeline: BoundedPipeline<ProducerEvent, SendResult>;
+  /** The `SendFailed` of an event that must not enter the pipeline, else `undefined`. */
+  readonly refuse: (event: ProducerEvent) => SendResult | undefined;
+  readonly messageIds: MessageIds;
+  /** Gives back the Kinesis port (destroys a client built for this subscription). */
+  readonly release: () => void;
+}
+
+/** Sets up one producer subscription; call it inside `defer`, so that nothing is shared. */
+function startRun(settings: ProducerSettings, env: ProducerEnvironment, flushes: Observable<unknown>): ProducerRun {
+  const { scheduler, logger } = env;
+  const { port, release } = env.resolvePort();
+  const messageIds = new MessageIds();
+  const shardMap = new ShardMapState(port, {
+    streamName: settings.streamName,
+    scheduler,
+    retryInitialMillis: SHARD_MAP_RETRY.initialMillis,
+    retryMultiplier: SHARD_MAP_RETRY.multiplier,
+    retryMaxMillis: SHARD_MAP_RETRY.maxMillis,
+    loadTimeoutMillis: settings.recordTtlMillis,
+    onRefreshError: (error) => logger?.warn('shard map refresh failed; keeping the previous map', { streamName: settings.streamName, error }),
+  });
+  const limiter = new ShardRateLimiter(settings.rateLimitPercent, scheduler);
+  const context: RetryContext = {
+    port,
+    streamName: settings.streamName,
+    scheduler,
+    shardMap,
+    failIfThrottled: settings.failIfThrottled,
+    recordTtlMillis: settings.recordTtlMillis,
+    requestTimeoutMillis: settings.requestTimeoutMillis,
+    aggregation: settings.aggregation,
+    backoff: settings.retryBackoff,
+    collection: settings.collection,
+    limiter,
+  };
+  const ttl = settings.recordTtlMillis;
+
+  // Records handed to the send stage (first attempts and retries) whose result is not out yet.
+  let recordsSending = 0;
+  const pipeline = (admitted: Observable<readonly ProducerEvent[]>, saturated: Observable<void>): Observable<readonly SendResult[]> => {
+    // Nagle's rule: when no more records can come in (every slot taken) and no request or retry
+    // is under way, nothing but sending what is buffered can make progress, so send it now
+    // rather than after RecordMaxBufferedTime. Saturation is signalled once the chunk that
+    // filled the last slot is in, and the results that freed those slots are counted out before
+    // they go on, so the check needs no timer. Shared, so that the aggregates and the collector
+    // both flush on the same verdict.
+    const idleAndFull = saturated.pipe(
+      filter(() => recordsSending === 0),
+      share(),
+    );
+    const flushNow = merge(flushes, idleAndFull);
+    return concat(
+      // Events wait outside (in limitInFlight's buffer, or in the iterable) until the first shard map is in.
+      shardMap.load().pipe(ignoreElements()),
+      admitted.pipe(
+        map((events) => {
+          const now = scheduler.now();
+          return toPendingRecords(events, messageIds, { at: now, expiresAt: now + ttl });
+        }),
+        aggregate({
+          ...settings.aggregation,
+          maxBufferedTimeMillis: settings.maxBufferedTimeMillis,
+          predict: (record) => shardMap.predict(record),
+          scheduler,
+          flushes: flushNow,
+        }),
+        rateLimit(limiter, scheduler),
+        collect({ ...settings.collection, lingerMillis: settings.collectionLingerMillis, scheduler, flushes: flushNow }),
+        tap((batch) => (recordsSending += recordCount(batch))),
+        mergeMap((batch) => sendWithRetries(batch, context), settings.maxInFlightRequests),
+        tap((results) => (recordsSending -= results.length)),
+      ),
+    );
+  };
+
+  // Invalid events fail at once, without waiting for a slot.
+  const refuse = (event: ProducerEvent): SendResult | undefined => {
+    const problem = checkEvent(event, settings.validation);
+    return problem === undefined ? undefined : refused(event, messageIds.next(), problem);
+  };
+  return { pipeline, refuse, messageIds, release };
+}
+
 /**
  * The pipeline behind `produce` and `KinesisProducer`; `flushes` sends everything buffered at once
  * on each notification. All state lives in the subscription.
  * @internal
  */
 export function producePipeline(settings: ProducerSettings, env: ProducerEnvironment, flushes: Observable<unknown>): OperatorFunction<ProducerEvent, SendResult> {
-  const { scheduler, logger } = env;
+  const { maxOutstanding, maxBufferedEvents } = settings;
   return (events) =>
     defer(() => {
-      const { port, release } = env.resolvePort();
-      const nextMessageId = messageIds();
-      const shardMap = new ShardMapState(port, {
-        streamName: settings.streamName,
-        scheduler,
-        retryInitialMillis: SHARD_MAP_RETRY.initialMillis,
-        retryMultiplier: SHARD_MAP_RETRY.multiplier,
-        retryMaxMillis: SHARD_MAP_RETRY.maxMillis,
-        loadTimeoutMillis: settings.recordTtlMillis,
-        onRefreshError: (error) => logger?.warn('shard map refresh failed; keeping the previous map', { streamName: settings.streamName, error }),
-      });
-      const limiter = new ShardRateLimiter(settings.rateLimitPercent, scheduler);
-      const context: RetryContext = {
-        port,
-        streamName: settings.streamName,
-        scheduler,
-        shardMap,
-        failIfThrottled: settings.failIfThrottled,
-        recordTtlMillis: settings.recordTtlMillis,
-        requestTimeoutMillis: settings.requestTimeoutMillis,
-        aggregation: settings.aggregation,
-        backoff: settings.retryBackoff,
-        collection: settings.collection,
-        limiter,
-      };
-      const ttl = settings.recordTtlMillis;
-
-      // Records handed to the send stage (first attempts and retries) whose result is not out yet.
-      let recordsSending = 0;
-      const send = (admitted: Observable<readonly ProducerEvent[]>, saturated: Observable<void>): Observable<readonly SendResult[]> => {
-        // Nagle's rule: when no more records can come in (every slot taken) and no request or retry
-        // is under way, nothing but sending what is buffered can make progress, so send it now
-        // rather than after RecordMaxBufferedTime. Saturation is signalled once the chunk that
-        // filled the last slot is in, and the results that freed those slots are counted out before
-        // they go on, so the check needs no timer. Shared, so that the aggregates and the collector
-        // both flush on the same verdict.
-        const idleAndFull = saturated.pipe(
-          filter(() => recordsSending === 0),
-          share(),
-        );
-        const flushNow = merge(flushes, idleAndFull);
-        return concat(
-          // Events wait outside (in limitInFlight's buffer) until the first shard map is in.
-          shardMap.load().pipe(ignoreElements()),
-          admitted.pipe(
-            map((events) => {
-              const now = scheduler.now();
-              const records: PendingRecord[] = new Array(events.length);
-              for (let i = 0; i < events.length; i++) {
-                const record = toPendingRecord(events[i]!, nextMessageId());
-                record.arrivedAt = now;
-                record.expiresAt = now + ttl;
-                records[i] = record;
-              }
-              return records;
-            }),
-            aggregate({
-              ...settings.aggregation,
-              maxBufferedTimeMillis: settings.maxBufferedTimeMillis,
-              predict: (hashKey) => shardMap.predict(hashKey),
-              scheduler,
-              flushes: flushNow,
-            }),
-            rateLimit(limiter, scheduler),
-            collect({ ...settings.collection, lingerMillis: settings.collectionLingerMillis, scheduler, flushes: flushNow }),
-            tap((batch) => (recordsSending += recordCount(batch))),
-            mergeMap((batch) => sendWithRetries(batch, context), settings.maxInFlightRequests),
-            tap((results) => (recordsSending -= results.length)),
-          ),
-        );
-      };
-
-      const { maxOutstanding, maxBufferedEvents } = settings;
+      const run = startRun(settings, env, flushes);
       return events.pipe(
-        // Invalid events fail here, at once, without waiting for a slot.
         limitInFlight<ProducerEvent, SendResult>(
           {
             max: maxOutstanding,
             maxBuffered: maxBufferedEvents,
-            refuse: (event) => {
-              const problem = checkEvent(event, settings.validation);
-              return problem === undefined ? undefined : refused(event, nextMessageId(), problem);
-            },
-            onOverflow: (event) => refused(event, nextMessageId(), new ProducerOverflowError(maxOutstanding, maxBufferedEvents)),
+            refuse: run.refuse,
+            onOverflow: (event) => refused(event, run.messageIds.next(), new ProducerOverflowError(maxOutstanding, maxBufferedEvents)),
           },
-          send,
+          run.pipeline,
         ),
-        finalize(release),
+        finalize(run.release),
       );
+    });
+}
+
+/**
+ * The same pipeline over an `Iterable`, pulled only while fewer than `max-outstanding-requests`
+ * events are in flight, so that nothing waits in a buffer (see `pullInFlight`). Behind
+ * `kinesisSink` over an iterable.
+ * @internal
+ */
+export function producePulled(settings: ProducerSettings, env: ProducerEnvironment): (events: Iterable<ProducerEvent>) => Observable<SendResult> {
+  return (events) =>
+    defer(() => {
+      const run = startRun(settings, env, NEVER);
+      return pullInFlight<ProducerEvent, SendResult>({ max: settings.maxOutstanding, refuse: run.refuse }, run.pipeline)(events).pipe(finalize(run.release));
     });
 }
 
@@ -206,12 +238,24 @@ export function producePipeline(settings: ProducerSettings, env: ProducerEnviron
  *   `RecordExpiredError` naming the last cause. Errors that retrying cannot fix (no such stream,
  *   access denied, a malformed request) fail the records at once with that error.
  * - At most `akka.max-outstanding-requests` events are in flight; further events wait in a buffer of
- *   `maxBufferedEvents` and beyond that fail at once with `ProducerOverflowError` (an RxJS source
- *   cannot be paused; use `KinesisProducer.ready()` or `kinesisSink` over an iterable to make the
- *   source wait instead).
+ *   `maxBufferedEvents` (default 100 × `max-outstanding-requests`) and beyond that fail at once
+ *   with `ProducerOverflowError`.
+ *
+ * Feeding many events. An RxJS source cannot be paused, and a synchronous one (`from(array)`,
+ * `range`) pushes all its events during `subscribe`, before Kinesis has acknowledged any: they can
+ * only wait in the buffer (or be refused beyond it), and each event is held until its result is out.
+ * To send a large batch (a file, a million generated events), do not push it through `produce`:
+ * hand an `Iterable` or `AsyncIterable` (a generator, a line reader) to `kinesisSink`, which pulls
+ * events only as slots free, so memory stays bounded whatever the batch's size; or, when every
+ * result matters, `await producer.ready()` before each `KinesisProducer.send`. `produce` is for
+ * sources that arrive over time (messages, requests), where the buffer absorbs bursts.
  *
  * The output errors only when the producer cannot work at all: the shard map cannot be loaded
  * within `RecordTtl` (or the stream does not exist), or the source errors.
+ *
+ * @example
+ * orders$.pipe(map(toEvent), produce(producerConf(config, 'orders'))).subscribe(logResult);
+ * await kinesisSink(producerConf(config, 'orders'))(readOrders(file)); // a large batch, pulled
  *
  * @param conf from `producerConf(config, name)`
  * @param deps Kinesis port or client, scheduler, logger

@@ -58,7 +58,7 @@ function retryLater(outcome: AttemptOutcome, ctx: RetryContext): Observable<Atte
           else live.push(record);
         }
         const batches = batchesOf(
-          packNow(live, (hashKey) => ctx.shardMap.predict(hashKey), ctx.aggregation),
+          packNow(live, (record) => ctx.shardMap.predict(record), ctx.aggregation),
           ctx.collection,
         );
         const expiredOutcome: Observable<AttemptOutcome> =

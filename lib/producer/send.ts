@@ -74,7 +74,7 @@ export function sendFailed(record: PendingRecord, reason: Error): SendFailed {
 }
 
 function delaySince(record: PendingRecord, start: number): number {
-  return start - (record.lastEndedAt >= 0 ? record.lastEndedAt : record.arrivedAt);
+  return start - (record.lastEndedAt ?? record.arrivedAt);
 }
 
 /** Collects the results of one attempt. */
@@ -155,7 +155,7 @@ function judgeEntries(containers: readonly Container[], results: readonly PutRec
     if (map === undefined || !map.has(shardId)) judgement.refreshMap = true;
     const records = container.records;
     // A lone record is sent raw, and the KCL never filters raw records by range.
-    const safe = records.length === 1 || (map !== undefined && records.every((r) => map.contains(shardId, r.hashKey) === true));
+    const safe = records.length === 1 || (map !== undefined && records.every((r) => map.contains(shardId, r) === true));
     if (safe) {
       judgement.succeed(container, shardId, sequenceNumber);
     } else {

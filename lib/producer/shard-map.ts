@@ -2,20 +2,20 @@
  * Shard prediction: which open shard a hash key belongs to, from ListShards (AT_LATEST), refreshed
  * when a record lands on a shard the map does not know (after a split or a merge).
  *
- * Hash keys are handled as 32 hex digits: fixed width makes string order numeric order, so a lookup
- * is a binary search over strings, with no BigInt on the hot path.
+ * Hash keys are handled as four 32-bit words (`HashKey`), so a lookup is a binary search over
+ * numbers, with no BigInt and no string on the hot path.
  * @packageDocumentation
  */
 import { catchError, defer, map, of, retry, share, throwError, timer, type Observable, type SchedulerLike } from 'rxjs';
 import { KinesisCallError, ReactiveKinesisError } from '../model/errors';
 import type { KinesisPort, Shard } from '../ports/kinesis-port';
-import { toHashKeyHex } from './validate';
+import { compareHashKeys, hashKeyFromBigInt, type HashKey } from './hash-key';
 
 /** The open shards of a stream at one moment: sorted ending hash keys and each shard's range. */
 export class ShardMap {
-  private readonly endingKeys: readonly string[];
+  private readonly endingKeys: readonly HashKey[];
   private readonly shardIds: readonly string[];
-  private readonly ranges: ReadonlyMap<string, { readonly start: string; readonly end: string }>;
+  private readonly ranges: ReadonlyMap<string, { readonly start: HashKey; readonly end: HashKey }>;
 
   /**
    * @param shards a ListShards answer; closed shards (with an ending sequence number) are left out,
@@ -28,8 +28,8 @@ export class ShardMap {
   ) {
     const open = shards
       .filter((s) => s.endingSequenceNumber === undefined)
-      .map((s) => ({ shardId: s.shardId, start: toHashKeyHex(s.hashKeyRange.startingHashKey), end: toHashKeyHex(s.hashKeyRange.endingHashKey) }))
-      .sort((a, b) => (a.end < b.end ? -1 : a.end > b.end ? 1 : 0));
+      .map((s) => ({ shardId: s.shardId, start: hashKeyFromBigInt(s.hashKeyRange.startingHashKey), end: hashKeyFromBigInt(s.hashKeyRange.endingHashKey) }))
+      .sort((a, b) => compareHashKeys(a.end, b.end));
     this.endingKeys = open.map((s) => s.end);
     this.shardIds = open.map((s) => s.shardId);
     this.ranges = new Map(open.map((s) => [s.shardId, { start: s.start, end: s.end }]));
@@ -46,17 +46,17 @@ export class ShardMap {
   }
 
   /**
-   * The shard whose range holds `hashKey` (32 hex digits): the first whose ending key is ≥ it.
-   * `undefined` only when the map has no shards.
+   * The shard whose range holds `hashKey`: the first whose ending key is ≥ it. `undefined` only when
+   * the map has no shards.
    */
-  predict(hashKey: string): string | undefined {
+  predict(hashKey: HashKey): string | undefined {
     const keys = this.endingKeys;
     let low = 0;
     let high = keys.length - 1;
     if (high < 0) return undefined;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (keys[mid]! < hashKey) low = mid + 1;
+      if (compareHashKeys(keys[mid]!, hashKey) < 0) low = mid + 1;
       else high = mid;
     }
     return this.shardIds[low];
@@ -68,9 +68,9 @@ export class ShardMap {
   }
 
   /** Whether `hashKey` is in the range of `shardId`; `undefined` when the shard is unknown. */
-  contains(shardId: string, hashKey: string): boolean | undefined {
+  contains(shardId: string, hashKey: HashKey): boolean | undefined {
     const range = this.ranges.get(shardId);
-    return range === undefined ? undefined : range.start <= hashKey && hashKey <= range.end;
+    return range === undefined ? undefined : compareHashKeys(range.start, hashKey) <= 0 && compareHashKeys(hashKey, range.end) <= 0;
   }
 }
 
@@ -130,7 +130,7 @@ export class ShardMapState {
   }
 
   /** The open shard for `hashKey` in the current map. */
-  predict(hashKey: string): string {
+  predict(hashKey: HashKey): string {
     const shardId = this.map?.predict(hashKey);
     if (shardId === undefined) throw new NoOpenShardsError(this.options.streamName);
     return shardId;

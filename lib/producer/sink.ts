@@ -5,34 +5,41 @@
 import { filter, isObservable, take, type Observable } from 'rxjs';
 import type { ProducerConf } from '../config/producer-config';
 import type { ProducerEvent } from '../model/producer-event';
-import { isSendFailed } from '../model/send-result';
+import { isSendFailed, type SendResult } from '../model/send-result';
 import { KinesisProducer } from './kinesis-producer';
-import { produce, type ProducerDeps } from './produce';
-import type { ProduceOptions } from './settings';
+import { produce, producePulled, producerEnvironment, type ProducerDeps } from './produce';
+import { producerSettings, type ProduceOptions } from './settings';
 
 /** What a sink can drain. */
 export type ProducerEventSource = Observable<ProducerEvent> | Iterable<ProducerEvent> | AsyncIterable<ProducerEvent>;
 
-function drainObservable(events: Observable<ProducerEvent>, conf: ProducerConf, deps: ProducerDeps, options: ProduceOptions): Promise<void> {
+/**
+ * Subscribes to `results()` at once; resolves when it completes, rejects with the first failure's
+ * reason or with its error (and with whatever `results` throws, such as a bad option).
+ */
+function drain(results: () => Observable<SendResult>): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    events.pipe(produce(conf, deps, options), filter(isSendFailed), take(1)).subscribe({
-      next: (failed) => reject(failed.reason),
-      error: (error: unknown) => reject(error),
-      complete: () => resolve(),
-    });
+    results()
+      .pipe(filter(isSendFailed), take(1))
+      .subscribe({
+        next: (failed) => reject(failed.reason),
+        error: (error: unknown) => reject(error),
+        complete: () => resolve(),
+      });
   });
 }
 
-function iteratorOf(events: Iterable<ProducerEvent> | AsyncIterable<ProducerEvent>): Iterator<ProducerEvent> | AsyncIterator<ProducerEvent> {
-  return Symbol.asyncIterator in events ? events[Symbol.asyncIterator]() : events[Symbol.iterator]();
+function drainObservable(events: Observable<ProducerEvent>, conf: ProducerConf, deps: ProducerDeps, options: ProduceOptions): Promise<void> {
+  return drain(() => events.pipe(produce(conf, deps, options)));
 }
 
-async function drainIterable(
-  events: Iterable<ProducerEvent> | AsyncIterable<ProducerEvent>,
-  conf: ProducerConf,
-  deps: ProducerDeps,
-  options: ProduceOptions,
-): Promise<void> {
+/** A synchronous iterable is pulled straight into the pipeline, as many events as there are free slots. */
+function drainIterable(events: Iterable<ProducerEvent>, conf: ProducerConf, deps: ProducerDeps, options: ProduceOptions): Promise<void> {
+  return drain(() => producePulled(producerSettings(conf, options), producerEnvironment(conf, deps))(events));
+}
+
+/** An async iterable is read one event at a time, through a `KinesisProducer`, while a slot is free. */
+async function drainAsyncIterable(events: AsyncIterable<ProducerEvent>, conf: ProducerConf, deps: ProducerDeps, options: ProduceOptions): Promise<void> {
   const producer = KinesisProducer.create(conf, deps, options);
   let failure: { readonly error: unknown } | undefined;
   let onFailure!: (error: unknown) => void;
@@ -43,10 +50,9 @@ async function drainIterable(
     failure = { error };
     onFailure(error);
   };
-  // Results are watched as a stream: no Promise per event, so a synchronous iterable is pulled in
-  // a plain loop for as long as there is room.
+  // Results are watched as a stream: no Promise per event.
   const watching = producer.results$.subscribe({ next: (result) => (isSendFailed(result) ? fail(result.reason) : undefined), error: fail });
-  const iterator = iteratorOf(events);
+  const iterator = events[Symbol.asyncIterator]();
   let exhausted = false;
   try {
     while (failure === undefined) {
@@ -54,8 +60,7 @@ async function drainIterable(
         await Promise.race([producer.ready(), failed]);
         continue;
       }
-      const pulled = iterator.next();
-      const step = pulled instanceof Promise ? await pulled : pulled;
+      const step = await iterator.next();
       if (step.done === true) {
         exhausted = true;
         break;
@@ -80,7 +85,9 @@ async function drainIterable(
  * at most `akka.max-outstanding-requests` events in flight and buffers up to `maxBufferedEvents`
  * more (beyond that the sink rejects with `ProducerOverflowError`). Over an `Iterable` or
  * `AsyncIterable` it pulls the next event only when fewer than `max-outstanding-requests` are in
- * flight, so memory stays bounded whatever the source's size.
+ * flight, so memory stays bounded whatever the source's size; this is the way to send a large
+ * batch. A synchronous iterable (an array, a generator) is pulled as many events at a time as there
+ * are free slots, which is also the fastest way in.
  *
  * @example
  * await kinesisSink(producerConf(config, 'my-producer'))(from(events));
@@ -91,5 +98,9 @@ export function kinesisSink(
   deps: ProducerDeps = {},
   options: ProduceOptions = {},
 ): (events: ProducerEventSource) => Promise<void> {
-  return (events) => (isObservable(events) ? drainObservable(events, conf, deps, options) : drainIterable(events, conf, deps, options));
+  return (events) => {
+    if (isObservable(events)) return drainObservable(events, conf, deps, options);
+    if (Symbol.asyncIterator in events) return drainAsyncIterable(events, conf, deps, options);
+    return drainIterable(events, conf, deps, options);
+  };
 }

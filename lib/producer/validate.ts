@@ -3,12 +3,13 @@
  * record Kinesis would refuse fails alone, at once, with a message naming what is wrong.
  * @packageDocumentation
  */
-import { hash, randomUUID } from 'node:crypto';
-import { parseExplicitHashKey } from '../kpl/hash-key';
+import { randomUUID } from 'node:crypto';
+import { hashKeyWordsOf, parseExplicitHashKey } from '../kpl/hash-key';
 import { InvalidRecordError } from '../model/errors';
 import type { ProducerEvent } from '../model/producer-event';
 import type { SendFailed } from '../model/send-result';
-import { PendingRecord } from './pending-record';
+import { writeHashKey } from './hash-key';
+import { PendingRecord, type Arrival, type MessageIdSource } from './pending-record';
 
 /** Longest partition key Kinesis accepts, in Unicode characters. */
 export const MAX_PARTITION_KEY_LENGTH = 256;
@@ -25,28 +26,31 @@ const encoder = new TextEncoder();
 const LONE_SURROGATE = /\p{Cs}/u;
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+// Where the hash key of the record being built is written; `PendingRecord` copies it.
+const hashKeyWords = new Int32Array(4);
+
 /**
- * The 128-bit hash key Kinesis routes a partition key by (MD5 of its UTF-8 bytes), as 32 hex digits.
+ * Message ids, unique across producers (a random prefix) and cheap per record: a record holds only
+ * its number, made into text when its result is built, so that an id is not kept alive (and copied
+ * by the garbage collector) for as long as the record is in flight.
  */
-export function hashKeyHex(partitionKey: string): string {
-  return hash('md5', partitionKey, 'hex');
-}
+export class MessageIds implements MessageIdSource {
+  private readonly prefix = `${randomUUID()}-`;
+  private count = 0;
 
-/** A 128-bit hash key as 32 lowercase hex digits. */
-export function toHashKeyHex(value: bigint): string {
-  return value.toString(16).padStart(32, '0');
-}
+  /** A new id, as its number; `idOf` gives its text. */
+  take(): number {
+    return this.count++;
+  }
 
-/** The decimal form of a hash key held as hex, as PutRecords' `ExplicitHashKey` wants it. */
-export function hashKeyDecimal(hex: string): string {
-  return BigInt(`0x${hex}`).toString();
-}
+  idOf(number: number): string {
+    return this.prefix + number;
+  }
 
-/** Makes message ids unique across producers (a random prefix) and cheap per record (a counter). */
-export function messageIds(): () => string {
-  const prefix = `${randomUUID()}-`;
-  let next = 0;
-  return () => prefix + String(next++);
+  /** A new id, as text. */
+  next(): string {
+    return this.idOf(this.take());
+  }
 }
 
 /** The `SendFailed` of an event refused before it entered the pipeline. */
@@ -94,16 +98,28 @@ export function checkEvent(event: ProducerEvent, options: ValidateOptions): Inva
   return undefined;
 }
 
-/** The pipeline's record for an event `checkEvent` accepted: its bytes and hash key. */
-export function toPendingRecord(event: ProducerEvent, messageId: string): PendingRecord {
+/** The pipeline's record for an event `checkEvent` accepted: its bytes, hash key and message id. */
+export function toPendingRecord(event: ProducerEvent, ids: MessageIdSource, idNumber: number): PendingRecord {
   const { partitionKey, payload, explicitHashKey } = event;
   const data = typeof payload === 'string' ? encoder.encode(payload) : payload;
-  const hashKey = explicitHashKey === undefined ? hashKeyHex(partitionKey) : toHashKeyHex(parseExplicitHashKey(explicitHashKey)!);
-  return new PendingRecord(event, messageId, partitionKey, data, hashKey, explicitHashKey);
+  if (explicitHashKey === undefined) hashKeyWordsOf(partitionKey, hashKeyWords);
+  else writeHashKey(parseExplicitHashKey(explicitHashKey)!, hashKeyWords);
+  return new PendingRecord(event, ids, idNumber, partitionKey, data, hashKeyWords, explicitHashKey);
 }
 
-/** `checkEvent` then `toPendingRecord`: the record, or the event's `SendFailed`. */
+/** The records of a chunk of events `checkEvent` accepted, all admitted at `arrival`. */
+export function toPendingRecords(events: readonly ProducerEvent[], ids: MessageIds, arrival: Arrival): PendingRecord[] {
+  const records: PendingRecord[] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const record = toPendingRecord(events[i]!, ids, ids.take());
+    record.arrival = arrival;
+    records[i] = record;
+  }
+  return records;
+}
+
+/** `checkEvent` then `toPendingRecord`: the record, or the event's `SendFailed`, with message id `messageId`. */
 export function validateEvent(event: ProducerEvent, options: ValidateOptions, messageId: string): PendingRecord | SendFailed {
   const problem = checkEvent(event, options);
-  return problem === undefined ? toPendingRecord(event, messageId) : refused(event, messageId, problem);
+  return problem === undefined ? toPendingRecord(event, { idOf: () => messageId }, 0) : refused(event, messageId, problem);
 }

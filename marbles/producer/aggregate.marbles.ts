@@ -63,7 +63,7 @@ describe('aggregate (marbles)', () => {
     ts.run(({ cold, expectObservable }) => {
       const source = cold(' ab-c------|', records);
       const expected = '   -----xy---|';
-      const predict = (hashKey: string) => (hashKey === records.b.hashKey ? 'B' : 'A');
+      const predict = (r: PendingRecord) => (r.hashKey === records.b.hashKey ? 'B' : 'A');
       expectObservable(source.pipe(map(chunk), aggregate(options(ts, { predict })), map(show))).toBe(expected, { x: 'A:ac', y: 'B:b' });
     });
   });
@@ -74,7 +74,7 @@ describe('aggregate (marbles)', () => {
       const source = cold(' ab-c---|', records);
       const flushes = hot('--f-----', { f: undefined });
       const expected = '   --(xz)-(y|)';
-      const predict = (hashKey: string) => (hashKey === records.b.hashKey ? 'B' : 'A');
+      const predict = (r: PendingRecord) => (r.hashKey === records.b.hashKey ? 'B' : 'A');
       expectObservable(source.pipe(map(chunk), aggregate(options(ts, { predict, flushes, maxBufferedTimeMillis: 100 })), map(show))).toBe(expected, {
         x: 'A:a',
         z: 'B:b',

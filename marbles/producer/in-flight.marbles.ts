@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { concat, concatAll, map, merge, mergeMap, tap, timer, type Observable } from 'rxjs';
-import { limitInFlight } from '../../lib/producer/in-flight';
+import { bufferCount, concat, concatAll, map, merge, mergeMap, tap, timer, type Observable } from 'rxjs';
+import { limitInFlight, pullInFlight } from '../../lib/producer/in-flight';
 import { testScheduler } from './support';
 
 // prettier-ignore
@@ -74,4 +74,96 @@ describe('limitInFlight (marbles)', () => {
       expect(seen).to.deep.equal([2, 3]);
     });
   });
+
+  it('admits whatever fits when slots free as one chunk', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const source = cold(' (abcde)|', { a: 'a', b: 'b', c: 'c', d: 'd', e: 'e' });
+      const chunks: string[] = [];
+      // The first three results come out together at 10, freeing three slots at once.
+      const pipeline = (admitted: Observable<readonly string[]>) =>
+        admitted.pipe(
+          tap((chunk) => chunks.push(`${chunk.join('')}@${ts.now()}`)),
+          bufferCount(3),
+          mergeMap((held) => timer(10, ts).pipe(map(() => held.flat()))),
+        );
+      expectObservable(source.pipe(limitInFlight({ max: 3, maxBuffered: 10, onOverflow: overflow }, pipeline))).toBe('10ms (abc) 5ms (de|)');
+      ts.flush();
+      expect(chunks).to.deep.equal(['a@0', 'b@0', 'c@0', 'de@10']);
+    });
+  });
 });
+
+// prettier-ignore
+describe('pullInFlight (marbles)', () => {
+  const refuse = (v: string) => (v === 'x' ? 'x refused' : undefined);
+
+  it('pulls only as many values as there are free slots, in one chunk each time', () => {
+    const ts = testScheduler();
+    ts.run(({ expectObservable }) => {
+      const pulledAt: string[] = [];
+      function* values(): Generator<string> {
+        for (const v of 'abcde') {
+          pulledAt.push(`${v}@${ts.now()}`);
+          yield v;
+        }
+      }
+      const chunks: string[] = [];
+      const pipeline = (admitted: Observable<readonly string[]>) =>
+        admitted.pipe(
+          tap((chunk) => chunks.push(chunk.join(''))),
+          concatAll(),
+          mergeMap((v) => timer(10, ts).pipe(map(() => [v]))),
+        );
+      expectObservable(pullInFlight({ max: 2 }, pipeline)(values())).toBe('10ms (ab) 6ms (cd) 6ms (e|)');
+      ts.flush();
+      expect(pulledAt).to.deep.equal(['a@0', 'b@0', 'c@10', 'd@10', 'e@20']);
+      expect(chunks).to.deep.equal(['ab', 'c', 'd', 'e']);
+    });
+  });
+
+  it('answers refused values at once, without a slot, and pulls on', () => {
+    const ts = testScheduler();
+    ts.run(({ expectObservable }) => {
+      const pipeline = (admitted: Observable<readonly string[]>) => admitted.pipe(mergeMap((chunk) => timer(10, ts).pipe(map(() => chunk))));
+      expectObservable(pullInFlight({ max: 2, refuse }, pipeline)(['x', 'a', 'x', 'b', 'c'])).toBe('(XX) 6ms (ab) 6ms (c|)', { X: 'x refused', a: 'a', b: 'b', c: 'c' });
+    });
+  });
+
+  it('errors with what the iterator throws', () => {
+    const ts = testScheduler();
+    ts.run(({ expectObservable }) => {
+      const boom = new Error('boom');
+      function* values(): Generator<string> {
+        yield 'a';
+        throw boom;
+      }
+      const pipeline = (admitted: Observable<readonly string[]>) => admitted.pipe(map((chunk) => [...chunk]));
+      expectObservable(pullInFlight({ max: 5 }, pipeline)(values())).toBe('#', undefined, boom);
+    });
+  });
+
+  it('starts pulling only once the pipeline subscribes, and closes the iterator when unsubscribed early', () => {
+    const ts = testScheduler();
+    ts.run(({ expectObservable }) => {
+      let pulled = 0;
+      let closed = false;
+      function* values(): Generator<string> {
+        try {
+          for (;;) {
+            pulled += 1;
+            yield `${pulled}`;
+          }
+        } finally {
+          closed = true;
+        }
+      }
+      const pipeline = (admitted: Observable<readonly string[]>) =>
+        concat(timer(5, ts).pipe(map(() => [] as string[])), admitted.pipe(mergeMap((chunk) => timer(10, ts).pipe(map(() => chunk)))));
+      expectObservable(pullInFlight({ max: 3 }, pipeline)(values()), '20ms !').toBe('15ms (abc)', { a: '1', b: '2', c: '3' });
+      ts.flush();
+      expect([pulled, closed]).to.deep.equal([6, true]);
+    });
+  });
+});
+

@@ -24,7 +24,7 @@ describe('packNow', () => {
 
     it('never mix shards in one aggregate', () => {
       const records = ['p', 'q', 'r', 's'].map((k) => record(k));
-      const containers = packNow(records, (h) => (h === records[1]!.hashKey || h === records[3]!.hashKey ? 'B' : 'A'), limits);
+      const containers = packNow(records, (r) => (r.hashKey === records[1]!.hashKey || r.hashKey === records[3]!.hashKey ? 'B' : 'A'), limits);
       expect(containers.map((c) => [c.shardId, c.records.map((r) => r.partitionKey).join('')])).to.deep.equal([
         ['A', 'pr'],
         ['B', 'qs'],

@@ -4,7 +4,7 @@ import { MAX_HASH_KEY } from '../../lib/kpl';
 import { KinesisCallError, StreamNotFoundError } from '../../lib/model/errors';
 import type { Shard } from '../../lib/ports/kinesis-port';
 import { NoOpenShardsError, ShardMap, ShardMapState } from '../../lib/producer/shard-map';
-import { toHashKeyHex } from '../../lib/producer/validate';
+import { hashKeyFromBigInt } from '../../lib/producer/hash-key';
 import { kinesisWith, runToEnd, STREAM, virtualTime } from './support';
 
 const shard = (id: number, start: bigint, end: bigint, closed = false): Shard => ({
@@ -21,7 +21,7 @@ describe('ShardMap', () => {
     const map = new ShardMap(shards, 0);
 
     it('predict the open shard whose range holds a hash key, at both ends of each range', () => {
-      const at = (n: bigint) => map.predict(toHashKeyHex(n));
+      const at = (n: bigint) => map.predict(hashKeyFromBigInt(n));
       expect([at(0n), at(99n), at(100n), at(199n), at(200n), at(MAX_HASH_KEY)]).to.deep.equal([
         'shardId-000000000000',
         'shardId-000000000000',
@@ -38,9 +38,9 @@ describe('ShardMap', () => {
     });
 
     it('say whether a shard’s range holds a hash key, or that it does not know the shard', () => {
-      expect(map.contains('shardId-000000000001', toHashKeyHex(150n))).to.equal(true);
-      expect(map.contains('shardId-000000000001', toHashKeyHex(200n))).to.equal(false);
-      expect(map.contains('shardId-000000000042', toHashKeyHex(1n))).to.equal(undefined);
+      expect(map.contains('shardId-000000000001', hashKeyFromBigInt(150n))).to.equal(true);
+      expect(map.contains('shardId-000000000001', hashKeyFromBigInt(200n))).to.equal(false);
+      expect(map.contains('shardId-000000000042', hashKeyFromBigInt(1n))).to.equal(undefined);
     });
   });
 });
@@ -114,7 +114,7 @@ describe('ShardMapState', () => {
     it('refuse to predict when the stream has no open shard', () => {
       const scheduler = virtualTime();
       const state = new ShardMapState(kinesisWith(scheduler, 1), options(scheduler));
-      expect(() => state.predict(toHashKeyHex(1n))).to.throw(NoOpenShardsError);
+      expect(() => state.predict(hashKeyFromBigInt(1n))).to.throw(NoOpenShardsError);
     });
   });
 });

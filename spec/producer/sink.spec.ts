@@ -108,6 +108,45 @@ describe('kinesisSink', () => {
       expect(pulled).to.be.at.most(6);
     });
 
+    it('drain an iterable to the end', async () => {
+      const scheduler = virtualTime();
+      const kinesis = kinesisWith(scheduler, 2);
+      const done = state(kinesisSink(conf({}, { 'max-outstanding-requests': 7 }), { kinesis, scheduler })(events(100)));
+      await settle(scheduler);
+      expect(done.value).to.equal('resolved');
+      expect(storedUserRecords(kinesis).map((r) => r.data).sort()).to.deep.equal(events(100).map((e) => e.payload as string).sort());
+    });
+
+    it('reject with the cause of the first failure from an iterable, and close it', async () => {
+      const scheduler = virtualTime();
+      let closed = false;
+      function* generate(): Generator<ProducerEvent> {
+        try {
+          yield* events(3);
+          yield { partitionKey: '', payload: 'x' };
+          yield* events(1000);
+        } finally {
+          closed = true;
+        }
+      }
+      const done = state(kinesisSink(conf(), { kinesis: kinesisWith(scheduler, 1), scheduler })(generate()));
+      await settle(scheduler);
+      expect(done.error).to.be.instanceOf(InvalidRecordError);
+      expect(closed).to.equal(true);
+    });
+
+    it('reject with what the iterable throws, the same instance', async () => {
+      const scheduler = virtualTime();
+      const boom = new Error('generator broke');
+      function* generate(): Generator<ProducerEvent> {
+        yield* events(3);
+        throw boom;
+      }
+      const done = state(kinesisSink(conf(), { kinesis: kinesisWith(scheduler, 1), scheduler })(generate()));
+      await settle(scheduler);
+      expect(done.error).to.equal(boom);
+    });
+
     it('drain an async iterable to the end', async () => {
       const scheduler = virtualTime();
       const kinesis = kinesisWith(scheduler, 2);
