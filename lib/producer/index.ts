@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { produce } from './produce';
-export type { KinesisInput, ProducerDeps, ProducerLogger } from './produce';
+export type { ProducerDeps, ProducerLogger } from './produce';
 export { KinesisProducer } from './kinesis-producer';
 export { kinesisSink } from './sink';
 export type { ProducerEventSource } from './sink';

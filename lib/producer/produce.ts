@@ -53,30 +53,20 @@ import { limitInFlight, pullInFlight, type BoundedPipeline } from './in-flight';
 import { recordCount } from './pending-record';
 import { rateLimit, ShardRateLimiter } from './rate-limit';
 import { sendWithRetries, type RetryContext } from './retry';
+import type { Deps, Logger } from '../ports/deps';
 import { producerSettings, SHARD_MAP_RETRY, type ProduceOptions, type ProducerSettings } from './settings';
 import { ShardMapState } from './shard-map';
 import { checkEvent, MessageIds, refused, toPendingRecords } from './validate';
 
-/** What the producer may be handed as Kinesis: a port, or an SDK `KinesisClient` to wrap (not owned). */
-export type KinesisInput = NonNullable<Parameters<typeof resolveKinesisPort>[0]>;
-
 /** Where the producer reports what it works around (a failed shard map refresh, …). */
-export interface ProducerLogger {
-  warn(message: string, context?: Readonly<Record<string, unknown>>): void;
-}
+export type ProducerLogger = Logger;
 
-/** What the producer talks to. Everything is optional. */
-export interface ProducerDeps {
-  /**
-   * A Kinesis port, or a `KinesisClient` (wrapped, not owned). Absent: a client is built from the
-   * configuration (`kpl.Region`, `kpl.KinesisEndpoint`, `kpl.RequestTimeout`, else the SDK's
-   * defaults and endpoint variables) for each subscription and destroyed when it ends.
-   */
-  readonly kinesis?: KinesisInput;
-  /** The clock of every timer. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-  readonly logger?: ProducerLogger;
-}
+/**
+ * What the producer talks to; the shared {@link Deps} without the lease table. Absent `kinesis`: a
+ * client is built from the configuration (`kpl.Region`, `kpl.KinesisEndpoint`, `kpl.RequestTimeout`,
+ * else the SDK's defaults and endpoint variables) for each subscription and destroyed when it ends.
+ */
+export type ProducerDeps = Omit<Deps, 'leases'>;
 
 /** What a producer subscription runs on. @internal */
 export interface ProducerEnvironment {
