@@ -6,6 +6,7 @@ import type { ConsumerEvent } from '../../lib/model/consumer-event';
 import { StreamNotFoundError } from '../../lib/model/errors';
 import { InMemoryKinesis, evenHashKeyRanges } from '../../lib/testing';
 import { settle } from '../testing/virtual-time';
+import { runUntil } from '../support/virtual-time';
 
 const STREAM = 's';
 const HALF = evenHashKeyRanges(2);
@@ -23,13 +24,6 @@ function aggregate(records: { partitionKey: string; text: string }[]) {
   const builder = new AggregateBuilder();
   for (const r of records) builder.add({ partitionKey: r.partitionKey, data: Buffer.from(r.text) });
   return builder.build();
-}
-
-/** Runs what is due up to virtual time `t` (the default `advance` would run a polling loop forever). */
-function runUntil(scheduler: VirtualTimeScheduler, t: number): void {
-  scheduler.schedule(() => undefined, t - scheduler.now());
-  scheduler.maxFrames = t;
-  scheduler.flush();
 }
 
 const line = (e: ConsumerEvent) => `${e.shardId} ${e.sequenceNumber.subSequenceNumber} ${e.partitionKey} ${e.payloadAsString()}`;

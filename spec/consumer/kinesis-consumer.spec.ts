@@ -32,6 +32,7 @@ import { StreamNotFoundError } from '../../lib/model/errors';
 import type { ConsumerNotification } from '../../lib/model/notifications';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../lib/testing';
 import { STREAM, TABLE, testConf, texts } from './support/consumer-fleet';
+import { runFor } from '../support/virtual-time';
 
 const SHARD_0 = 'shardId-000000000000';
 const SHARD_1 = 'shardId-000000000001';
@@ -105,11 +106,7 @@ class Harness {
   }
 
   run(millis: number): this {
-    const until = this.now + millis;
-    this.scheduler.schedule(() => undefined, millis);
-    this.scheduler.maxFrames = until;
-    this.scheduler.flush();
-    this.scheduler.maxFrames = Number.POSITIVE_INFINITY;
+    runFor(this.scheduler, millis);
     return this;
   }
 

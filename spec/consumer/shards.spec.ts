@@ -18,6 +18,7 @@ import type { ConsumerEvent } from '../../lib/model/consumer-event';
 import type { Lease } from '../../lib/model/lease';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../lib/testing';
 import { STREAM, TABLE, testConf, texts } from './support/consumer-fleet';
+import { runFor } from '../support/virtual-time';
 
 interface Inner {
   readonly shardId: string;
@@ -88,11 +89,7 @@ class Harness {
   }
 
   run(millis: number): this {
-    const until = this.scheduler.now() + millis;
-    this.scheduler.schedule(() => undefined, millis);
-    this.scheduler.maxFrames = until;
-    this.scheduler.flush();
-    this.scheduler.maxFrames = Number.POSITIVE_INFINITY;
+    runFor(this.scheduler, millis);
     return this;
   }
 }

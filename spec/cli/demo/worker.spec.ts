@@ -7,16 +7,10 @@ import type { WorkerMessage } from '../../../lib/cli/demo/protocol';
 import { consumeAndReport, REPORT_INTERVAL_MILLIS, type DemoChannel } from '../../../lib/cli/demo/worker';
 import { StreamNotFoundError } from '../../../lib/model/errors';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../../lib/testing';
+import { runUntil } from '../../support/virtual-time';
 
 const NAMES = { streamName: 'demo-s', tableName: 'demo-s-leases' };
 const EVENTS = 400;
-
-/** Runs what is due up to virtual time `t` (the consumer's timers never run out). */
-function runUntil(scheduler: VirtualTimeScheduler, t: number): void {
-  scheduler.schedule(() => undefined, t - scheduler.now());
-  scheduler.maxFrames = t;
-  scheduler.flush();
-}
 
 /** A channel that keeps every message; `consumed` sends complete as `consumedSent` says. */
 function recordingChannel(consumedSent: () => Observable<void> = () => of(undefined)): DemoChannel & { readonly messages: WorkerMessage[] } {

@@ -7,6 +7,7 @@ import type { Lease } from '../../../lib/model/lease';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../../lib/testing';
 import { leaseCoordinator, type LeaseCoordinator, type LeaseEvent } from '../../../lib/consumer/lease/lease-coordinator';
 import type { LeaseCoordinatorSettings } from '../../../lib/consumer/lease/lease-settings';
+import { leaseCountsByOwner, runFor } from '../../support/virtual-time';
 
 export const TABLE = 'app-stream';
 export const STREAM = 'stream';
@@ -104,22 +105,12 @@ export class Fleet {
 
   /** Lease count per owner in the table (finished leases left out). */
   owners(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const lease of this.leases()) {
-      if (lease.checkpoint === 'SHARD_END') continue;
-      const owner = lease.leaseOwner ?? '(none)';
-      counts[owner] = (counts[owner] ?? 0) + 1;
-    }
-    return counts;
+    return leaseCountsByOwner(this.leases());
   }
 
   /** Lets `millis` of virtual time pass, running everything due on the way. */
   run(millis: number): void {
-    const until = this.scheduler.now() + millis;
-    this.scheduler.schedule(() => undefined, millis);
-    this.scheduler.maxFrames = until;
-    this.scheduler.flush();
-    this.scheduler.maxFrames = Number.POSITIVE_INFINITY;
+    runFor(this.scheduler, millis);
   }
 
   get now(): number {

@@ -18,6 +18,7 @@ import type { EventProcessor, ProcessorResult } from '../../../lib/consumer/proc
 import { consumerEvent, type ConsumerEvent } from '../../../lib/model/consumer-event';
 import type { ConsumerNotification } from '../../../lib/model/notifications';
 import { CompoundSequenceNumber as Csn } from '../../../lib/model/sequence-number';
+import { runFor } from '../../support/virtual-time';
 
 function eventAt(seq: number, shardId = 'shard-a'): ConsumerEvent {
   return consumerEvent({ shardId, partitionKey: 'pk', sequenceNumber: new Csn(String(seq)), payload: Buffer.from(`e${seq}`), arrivalTime: new Date(0) });
@@ -56,12 +57,7 @@ describe('processBatch', () => {
     onDiagnostic: (d) => diagnostics.push(d),
     ...overrides,
   });
-  const advance = (millis: number) => {
-    scheduler.schedule(() => undefined, millis);
-    scheduler.maxFrames = scheduler.now() + millis;
-    scheduler.flush();
-    scheduler.maxFrames = Number.POSITIVE_INFINITY;
-  };
+  const advance = (millis: number) => runFor(scheduler, millis);
   beforeEach(() => {
     scheduler = new VirtualTimeScheduler();
     diagnostics = [];

@@ -14,6 +14,7 @@ import type { ConsumerEvent } from '../../../lib/model/consumer-event';
 import type { Lease } from '../../../lib/model/lease';
 import type { PutRecordsEntry } from '../../../lib/ports/kinesis-port';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../../lib/testing';
+import { leaseCountsByOwner, runFor } from '../../support/virtual-time';
 
 export const STREAM = 'orders';
 export const TABLE = 'app-orders';
@@ -167,22 +168,12 @@ export class ConsumerFleet {
 
   /** Lease count per owner (finished leases left out). */
   owners(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const lease of this.leases()) {
-      if (lease.checkpoint === 'SHARD_END') continue;
-      const owner = lease.leaseOwner ?? '(none)';
-      counts[owner] = (counts[owner] ?? 0) + 1;
-    }
-    return counts;
+    return leaseCountsByOwner(this.leases());
   }
 
   /** Lets `millis` of virtual time pass, running everything due on the way. */
   run(millis: number): void {
-    const until = this.scheduler.now() + millis;
-    this.scheduler.schedule(() => undefined, millis);
-    this.scheduler.maxFrames = until;
-    this.scheduler.flush();
-    this.scheduler.maxFrames = Number.POSITIVE_INFINITY;
+    runFor(this.scheduler, millis);
   }
 
   get now(): number {
