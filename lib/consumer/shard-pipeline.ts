@@ -214,16 +214,22 @@ export function shardPipeline(
         let exhausted = false;
         // Emits chunks for as long as the subscriber keeps up, and stops at once when unsubscribed
         // (a stop or a lost lease), since `from` stops pulling.
+        // The commits made while a chunk is handed over synchronously advance the checkpointer once.
         function* chunks(): Generator<Item> {
-          while (tracker.outstanding <= maxUncommitted) {
-            for (let n = 0; n < maxRecords; n++) {
-              const next = events.next();
-              if (next.done === true) {
-                exhausted = true;
-                return;
+          tracker.hold();
+          try {
+            while (tracker.outstanding <= maxUncommitted) {
+              for (let n = 0; n < maxRecords; n++) {
+                const next = events.next();
+                if (next.done === true) {
+                  exhausted = true;
+                  return;
+                }
+                yield { _tag: 'Event', event: next.value };
               }
-              yield { _tag: 'Event', event: next.value };
             }
+          } finally {
+            tracker.release();
           }
         }
         return defer(() => from(chunks())).pipe(repeat({ delay: () => (exhausted ? EMPTY : tracker.whenOutstandingAtMost(maxUncommitted)) }));
@@ -305,8 +311,9 @@ export function shardPipeline(
               concat(
                 tracker.progress$.pipe(
                   // Ending the checkpointer's input is what starts its final write, so it must run on.
+                  // A stop in the middle of a chunk ends the input before the chunk releases its hold.
                   // eslint-disable-next-line rxjs-x/no-unsafe-takeuntil
-                  takeUntil(ended$),
+                  takeUntil(ended$.pipe(tap(() => tracker.announce()))),
                   checkpointing,
                   tap((outcome) => {
                     report(outcome);

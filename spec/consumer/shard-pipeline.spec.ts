@@ -51,6 +51,8 @@ class Harness {
   writeResult: (position: Csn) => Observable<CheckpointWriteResult> = (position) => of({ _tag: 'Checkpointed', position });
   completed = false;
   error: unknown;
+  /** Called with each event as it is delivered, inside the emission. */
+  onEvent: (event: CommittableEvent<ConsumerEvent>) => void = () => undefined;
   private subscription?: Subscription;
 
   constructor(shards = 1) {
@@ -86,7 +88,10 @@ class Harness {
       { writeCheckpoint: this.writeCheckpoint, shardEnded: this.shardEnded, lost$: this.lost, stop$: this.stop, ...io },
     );
     this.subscription = pipeline$.subscribe({
-      next: (e) => this.events.push(e),
+      next: (e) => {
+        this.events.push(e);
+        this.onEvent(e);
+      },
       error: (e: unknown) => (this.error = e),
       complete: () => (this.completed = true),
     });
@@ -307,6 +312,28 @@ describe('shardPipeline', () => {
       expect(h.completed).to.equal(true);
       expect(h.texts()).to.deep.equal(texts.slice(0, 150));
       expect(h.log).to.deep.equal([`t=51 checkpoint ${h.events[41]!.sequenceNumber.toString()}`]);
+    });
+
+    it('on stop$ from a subscriber that commits as it receives, checkpoints every event committed up to the stop', () => {
+      const h = new Harness();
+      bigPage(h);
+      h.onEvent = (e) => {
+        e.commit();
+        if (h.events.length === 25) h.stop.next();
+      };
+      h.start({}, { maxUncommitted: 100 }).runUntil(10_000);
+      expect(h.completed).to.equal(true);
+      expect(h.events, 'the stop comes in the middle of a chunk').to.have.length(25);
+      expect(h.log).to.deep.equal([`t=1 checkpoint ${h.events[24]!.sequenceNumber.toString()}`]);
+    });
+
+    it('with a subscriber that commits as it receives, writes the checkpoints of the interval, each of the newest prefix', () => {
+      const h = new Harness();
+      bigPage(h);
+      h.onEvent = (e) => e.commit();
+      h.start({}, { maxUncommitted: 100 }).runUntil(10_000);
+      expect(h.events).to.have.length(1500);
+      expect(h.log).to.deep.equal([`t=1001 checkpoint ${h.events[1499]!.sequenceNumber.toString()}`]);
     });
 
     it('when the lease is lost mid-page, emits none of the rest and writes nothing', () => {

@@ -40,6 +40,10 @@ export class CommitTracker {
   private tickets = 0;
   private last: CompoundSequenceNumber | undefined;
   private current: CommitProgress | undefined;
+  /** The last progress emitted on {@link progress$}. */
+  private announced: CommitProgress | undefined;
+  /** Open {@link hold}s: while any is, advances are announced on release rather than one by one. */
+  private holds = 0;
   private closed = false;
   private readonly advanced = new Subject<CommitProgress>();
   private readonly released = new Subject<void>();
@@ -103,6 +107,30 @@ export class CommitTracker {
     );
   }
 
+  /**
+   * Holds back the announcements of advances until {@link release}: a burst of commits made while
+   * events are handed over synchronously then costs one emission on {@link progress$}, with the
+   * newest progress, instead of one per commit. An advance is still announced at once when
+   * someone waits on {@link whenOutstandingAtMost}, so it precedes the change in outstanding.
+   */
+  hold(): void {
+    this.holds += 1;
+  }
+
+  /** Ends a {@link hold}; the last one announces the newest progress if it is not yet announced. */
+  release(): void {
+    if (this.holds > 0) this.holds -= 1;
+    if (this.holds === 0) this.announce();
+  }
+
+  /** Emits the newest progress on {@link progress$} if it has not been emitted yet. */
+  announce(): void {
+    const current = this.current;
+    if (this.closed || current === undefined || current === this.announced) return;
+    this.announced = current;
+    this.advanced.next(current);
+  }
+
   /** Ends tracking: later commits are ignored and the Observables complete. */
   close(): void {
     if (this.closed) return;
@@ -132,8 +160,10 @@ export class CommitTracker {
         this.offset += head;
         this.head = 0;
       }
-      this.advanced.next(this.current);
     }
-    this.released.next();
+    // Only a waiting `whenOutstandingAtMost` listens; most commits find nobody waiting.
+    const waited = this.released.observed;
+    if (head > before && (this.holds === 0 || waited)) this.announce();
+    if (waited) this.released.next();
   }
 }

@@ -96,6 +96,52 @@ describe('CommitTracker', () => {
     expect(order).to.deep.equal(['advanced', 'released']);
   });
 
+  it('while held, announces a burst of advances once, with the newest progress, on the last release', () => {
+    const tracker = new CommitTracker('s');
+    const { seen } = watch(tracker);
+    const events = [1, 2, 3, 4].map((n) => tracker.track(event(n)));
+    tracker.hold();
+    tracker.hold();
+    events[0]!.commit();
+    events[1]!.commit();
+    expect(seen, 'nothing while held').to.deep.equal([]);
+    expect(tracker.progress?.position.toString(), 'the progress itself is current').to.equal('2/0');
+    tracker.release();
+    expect(seen, 'one hold is still open').to.deep.equal([]);
+    tracker.release();
+    expect(seen).to.deep.equal(['2/0#2']);
+    tracker.release();
+    expect(seen, 'nothing new to announce').to.deep.equal(['2/0#2']);
+    events[2]!.commit();
+    expect(seen, 'announced one by one once released').to.deep.equal(['2/0#2', '3/0#3']);
+  });
+
+  it('announce() emits a held advance at once, and only once', () => {
+    const tracker = new CommitTracker('s');
+    const { seen } = watch(tracker);
+    const [a] = [tracker.track(event(1))];
+    tracker.hold();
+    a!.commit();
+    tracker.announce();
+    tracker.announce();
+    tracker.release();
+    expect(seen).to.deep.equal(['1/0#1']);
+  });
+
+  it('while held, still announces an advance before releasing someone waiting on outstanding', () => {
+    const tracker = new CommitTracker('s');
+    const order: string[] = [];
+    tracker.progress$.subscribe((p) => order.push(`advance ${p.position.toString()}`));
+    const [a, b] = [tracker.track(event(1)), tracker.track(event(2))];
+    tracker.whenOutstandingAtMost(0).subscribe(() => order.push('released'));
+    tracker.hold();
+    a!.commit();
+    b!.commit();
+    expect(order).to.deep.equal(['advance 1/0', 'advance 2/0', 'released']);
+    tracker.release();
+    expect(order).to.have.length(3);
+  });
+
   it('keeps working across compaction of a long committed prefix', () => {
     const tracker = new CommitTracker('s');
     const events = Array.from({ length: 5000 }, (_, i) => tracker.track(event(i + 1)));
