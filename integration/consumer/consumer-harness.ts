@@ -17,6 +17,7 @@ import { awsLeaseStorePort } from '../../lib/ports/aws/dynamo-lease-store';
 import type { KinesisAdminPort, KinesisPort, PutRecordsEntry } from '../../lib/ports/kinesis-port';
 import type { LeaseStoreAdminPort, LeaseStorePort } from '../../lib/ports/lease-store-port';
 import { dynalite, kinesisLocal, testDynamoDbClient, testKinesisClient, uniqueName } from '../support/emulators';
+import { ownerCounts } from '../../lib/cli/lease-table';
 
 /** The emulators' endpoints and one client of each, shared by the consumer tests. */
 export interface Emulators {
@@ -76,13 +77,7 @@ export class TestStream {
 
   /** Unfinished leases per owner. */
   async owners(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const lease of await this.leases()) {
-      if (lease.checkpoint === 'SHARD_END') continue;
-      const owner = lease.leaseOwner ?? '(none)';
-      counts[owner] = (counts[owner] ?? 0) + 1;
-    }
-    return counts;
+    return ownerCounts(await this.leases());
   }
 
   /**

@@ -3,7 +3,6 @@
  * producer's timers never run out, so `flush()` alone would never return.
  */
 import type { VirtualTimeScheduler } from 'rxjs';
-import type { Lease } from '../../lib/model/lease';
 
 /** Runs everything due up to virtual time `t`, and leaves the clock at `t` even when nothing is due then. */
 export function runUntil(scheduler: VirtualTimeScheduler, t: number): void {
@@ -18,13 +17,5 @@ export function runFor(scheduler: VirtualTimeScheduler, millis: number): void {
   runUntil(scheduler, scheduler.now() + millis);
 }
 
-/** Lease count per owner (`(none)` for unowned), finished (SHARD_END) leases left out. */
-export function leaseCountsByOwner(leases: readonly Lease[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const lease of leases) {
-    if (lease.checkpoint === 'SHARD_END') continue;
-    const owner = lease.leaseOwner ?? '(none)';
-    counts[owner] = (counts[owner] ?? 0) + 1;
-  }
-  return counts;
-}
+/** Lease count per owner (`(none)` for unowned), finished (SHARD_END) leases left out: what `reactive-kinesis leases` shows. */
+export { ownerCounts as leaseCountsByOwner } from '../../lib/cli/lease-table';
