@@ -48,16 +48,14 @@ import {
   connect,
   defer,
   endWith,
-  filter,
-  finalize,
   from,
+  ignoreElements,
   map,
   merge,
   of,
   race,
   repeat,
   retry,
-  switchMap,
   take,
   takeUntil,
   takeWhile,
@@ -77,7 +75,6 @@ import { checkpointer, type CheckpointerEvent } from './checkpoint/checkpointer'
 import { CommitTracker } from './checkpoint/commit-tracker';
 import type { CommittableEvent } from './committable-event';
 import { deaggregate, type DeaggregationDiagnostic } from './deaggregate/deaggregate';
-import { recordsAfter } from './deaggregate/skip-checkpointed';
 import { requireMillis, type BackoffSettings } from './polling/backoff';
 import { checkPollOptions, pollShardThrough, type PollEvent } from './polling/poll-shard';
 import { startingPosition } from './polling/starting-position';
@@ -162,11 +159,12 @@ type End =
   | { readonly _tag: 'ShardEnd'; readonly childShards: readonly ChildShard[] }
   | { readonly _tag: 'Stopped' }
   | { readonly _tag: 'Failed'; readonly error: unknown };
-type Item = { readonly _tag: 'Event'; readonly event: ConsumerEvent } | End;
 
 const STOPPED: End = { _tag: 'Stopped' };
 /** Marks the lease as lost inside the merged stream; never leaves the pipeline. */
 const LOST = Symbol('lease lost');
+/** Marks the end of the closing steps inside the control channel; never leaves the pipeline. */
+const CLOSED = Symbol('closed');
 
 /**
  * The committable events of one leased shard.
@@ -203,29 +201,44 @@ export function shardPipeline(
     const tracker = new CommitTracker(shardId);
     // Nothing at or below this is written by a final checkpoint after unsubscription.
     let settled: CompoundSequenceNumber | undefined;
+    // Why reading ended, set before the read stream completes; events flow alone, so no stage per
+    // event has to tell them apart from this.
+    let readEnd: End = STOPPED;
+    // A bug of ours (events out of order) is passed on at once, not checkpointed over like a read failure.
+    let trackingError: unknown;
 
     // A page's events, emitted in chunks of `maxRecords` while at most `maxUncommitted` are
     // outstanding; the rest of the page waits, deaggregated only as far as emitted.
-    const deliver = (page: PollEvent): Observable<Item> => {
-      if (page._tag === 'ShardEnd') return of(page);
+    const deliver = (page: PollEvent): Observable<CommittableEvent<ConsumerEvent>> => {
+      if (page._tag === 'ShardEnd') {
+        readEnd = page;
+        return EMPTY;
+      }
       return defer(() => {
         onDiagnostic?.({ _tag: 'Polled', shardId, records: page.records.length, millisBehindLatest: page.millisBehindLatest });
-        const events = userRecords(page.records, shard, start.skipThrough, onDiagnostic);
+        const nextEvent = userRecords(page.records, shard, start.skipThrough, onDiagnostic);
         let exhausted = false;
         // Emits chunks for as long as the subscriber keeps up, and stops at once when unsubscribed
         // (a stop or a lost lease), since `from` stops pulling.
         // The commits made while a chunk is handed over synchronously advance the checkpointer once.
-        function* chunks(): Generator<Item> {
+        function* chunks(): Generator<CommittableEvent<ConsumerEvent>> {
           tracker.hold();
           try {
             while (tracker.outstanding <= maxUncommitted) {
               for (let n = 0; n < maxRecords; n++) {
-                const next = events.next();
-                if (next.done === true) {
+                const next = nextEvent();
+                if (next === undefined) {
                   exhausted = true;
                   return;
                 }
-                yield { _tag: 'Event', event: next.value };
+                let tracked: CommittableEvent<ConsumerEvent>;
+                try {
+                  tracked = tracker.track(next);
+                } catch (error: unknown) {
+                  trackingError = error;
+                  throw error;
+                }
+                yield tracked;
               }
             }
           } finally {
@@ -236,7 +249,7 @@ export function shardPipeline(
       });
     };
 
-    const items$: Observable<Item> = pollShardThrough(
+    const events$: Observable<CommittableEvent<ConsumerEvent>> = pollShardThrough(
       kinesis,
       {
         streamName,
@@ -251,9 +264,12 @@ export function shardPipeline(
       deliver,
       () => tracker.whenOutstandingAtMost(maxUncommitted),
     ).pipe(
-      catchError((error: unknown) => of<Item>({ _tag: 'Failed', error })),
+      catchError((error: unknown) => {
+        if (error === trackingError) return throwError(() => error);
+        readEnd = { _tag: 'Failed', error };
+        return EMPTY;
+      }),
       takeUntil(stop$),
-      endWith(STOPPED),
     );
 
     const afterFinalCheckpoint = (end: End): Observable<typeof LOST> => {
@@ -289,21 +305,17 @@ export function shardPipeline(
       );
     };
 
-    return items$.pipe(
-      connect((item$) => {
-        const events$ = item$.pipe(
-          filter((item): item is Extract<Item, { _tag: 'Event' }> => item._tag === 'Event'),
-          map((item) => tracker.track(item.event)),
-        );
-        // Why reading ended; at shard end, only once every delivered event is committed.
-        const end$ = item$.pipe(
-          filter((item): item is End => item._tag !== 'Event'),
-          take(1),
-          switchMap((end) =>
-            end._tag === 'ShardEnd'
-              ? race(tracker.whenOutstandingAtMost(0).pipe(map(() => end)), stop$.pipe(take(1), map(() => STOPPED)))
-              : of(end),
-          ),
+    return events$.pipe(
+      connect((event$) => {
+        // Why reading ended, once it has; at shard end, only once every delivered event is committed.
+        const end$: Observable<End> = concat(
+          event$.pipe(ignoreElements()),
+          defer(() => {
+            const ended = readEnd;
+            return ended._tag === 'ShardEnd'
+              ? race(tracker.whenOutstandingAtMost(0).pipe(map(() => ended)), stop$.pipe(take(1), map(() => STOPPED)))
+              : of(ended);
+          }),
         );
         const closing$ = end$.pipe(
           connect(
@@ -326,29 +338,50 @@ export function shardPipeline(
             { connector: () => new ReplaySubject<End>(1) },
           ),
         );
+        // The control channel: a lost lease, seen by a write or told by `lost$`, until the closing
+        // steps are done (`lost$` need never complete). Joined to the events before the one stage
+        // every event passes, so that no other stage does.
+        const control$ = merge(
+          io.lost$.pipe(map((): typeof LOST => LOST)),
+          closing$.pipe(endWith(CLOSED)),
+        ).pipe(takeWhile((x): x is typeof LOST => x !== CLOSED));
         // Completing (rather than being unsubscribed) on a lost lease keeps the final write below from running.
-        return merge(events$, closing$).pipe(
-          takeWhile((x): x is CommittableEvent<ConsumerEvent> => x !== LOST),
-          takeUntil(io.lost$),
-        );
+        return merge(event$, control$).pipe(takeWhile((x): x is CommittableEvent<ConsumerEvent> => x !== LOST));
       }),
-      tap({ unsubscribe: () => (io.onUnsubscribe ?? runDetached)(finalCheckpoint()) }),
-      finalize(() => tracker.close()),
+      tap({
+        unsubscribe: () => (io.onUnsubscribe ?? runDetached)(finalCheckpoint()),
+        finalize: () => tracker.close(),
+      }),
     );
   });
 }
 
 /**
  * The user records of a page after `skipThrough`, in order, deaggregated one Kinesis record at a
- * time as they are pulled.
+ * time as they are pulled; `undefined` once the page is done. A plain function rather than a
+ * generator, since every level of generator delegation costs on every event.
  */
-function* userRecords(
+function userRecords(
   records: readonly KinesisRecord[],
   shard: ShardToRead,
   skipThrough: CompoundSequenceNumber,
   onDiagnostic: ((diagnostic: DeaggregationDiagnostic) => void) | undefined,
-): Generator<ConsumerEvent, void, undefined> {
-  for (const record of records) yield* recordsAfter(deaggregate([record], shard, onDiagnostic), skipThrough);
+): () => ConsumerEvent | undefined {
+  let nextRecord = 0;
+  let decoded: readonly ConsumerEvent[] = [];
+  let nextDecoded = 0;
+  return () => {
+    for (;;) {
+      while (nextDecoded < decoded.length) {
+        const event = decoded[nextDecoded++]!;
+        if (event.sequenceNumber.isAfter(skipThrough)) return event;
+      }
+      const record = records[nextRecord++];
+      if (record === undefined) return undefined;
+      decoded = deaggregate([record], shard, onDiagnostic);
+      nextDecoded = 0;
+    }
+  };
 }
 
 /**
