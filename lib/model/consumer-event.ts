@@ -23,8 +23,9 @@ export interface ConsumerEvent {
 /**
  * The events deaggregation builds by the million: fields in one fixed order, so every event has the
  * same shape, and `payloadAsString` on the prototype rather than a closure per event.
+ * @internal
  */
-class UserRecordEvent implements ConsumerEvent {
+export class UserRecordEvent implements ConsumerEvent {
   readonly shardId: string;
   readonly partitionKey: string;
   declare readonly explicitHashKey?: string;
@@ -57,19 +58,4 @@ class UserRecordEvent implements ConsumerEvent {
 /** Builds a `ConsumerEvent`. */
 export function consumerEvent(fields: Omit<ConsumerEvent, 'payloadAsString'>): ConsumerEvent {
   return new UserRecordEvent(fields.shardId, fields.partitionKey, fields.explicitHashKey, fields.sequenceNumber, fields.payload, fields.arrivalTime);
-}
-
-/**
- * Builds a `ConsumerEvent` from its fields one by one, sparing the object `consumerEvent` takes.
- * @internal
- */
-export function userRecordEvent(
-  shardId: string,
-  partitionKey: string,
-  explicitHashKey: string | undefined,
-  sequenceNumber: CompoundSequenceNumber,
-  payload: Uint8Array,
-  arrivalTime: Date,
-): ConsumerEvent {
-  return new UserRecordEvent(shardId, partitionKey, explicitHashKey, sequenceNumber, payload, arrivalTime);
 }

@@ -23,7 +23,7 @@ import {
   parseExplicitHashKey,
   type HashKeyWords,
 } from '../../kpl/hash-key';
-import { userRecordEvent, type ConsumerEvent } from '../../model/consumer-event';
+import { UserRecordEvent, type ConsumerEvent } from '../../model/consumer-event';
 import { CompoundSequenceNumber } from '../../model/sequence-number';
 import type { HashKeyRange, KinesisRecord } from '../../ports/kinesis-port';
 
@@ -109,7 +109,7 @@ export function deaggregate(
     const userRecords = decodeAggregatedRecord(record.data);
     const arrivalTime = record.approximateArrivalTimestamp;
     if (userRecords === undefined) {
-      events.push(userRecordEvent(shardId, record.partitionKey, undefined, new CompoundSequenceNumber(record.sequenceNumber, 0), record.data, arrivalTime));
+      events.push(new UserRecordEvent(shardId, record.partitionKey, undefined, new CompoundSequenceNumber(record.sequenceNumber, 0), record.data, arrivalTime));
       continue;
     }
     const kept = events.length;
@@ -149,7 +149,7 @@ export function deaggregate(
         }
         if (explicit === undefined) checkedKey = user.partitionKey;
       }
-      events.push(userRecordEvent(shardId, user.partitionKey, explicitHashKey, (position ??= new CompoundSequenceNumber(record.sequenceNumber, 0)).withSubSequence(sub), user.data, arrivalTime));
+      events.push(new UserRecordEvent(shardId, user.partitionKey, explicitHashKey, (position ??= new CompoundSequenceNumber(record.sequenceNumber, 0)).withSubSequence(sub), user.data, arrivalTime));
     }
   }
   return events;
