@@ -3,16 +3,14 @@
  * one event sent and found again under the shard and sequence number its result names, and a
  * hundred events through the sink, all read back.
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { expect } from 'chai';
-import { firstValueFrom, from, lastValueFrom } from 'rxjs';
+import { firstValueFrom, from } from 'rxjs';
 import { decodeKinesisConfig, producerConf } from '../../lib/config';
 import { decodeAggregatedRecord } from '../../lib/kpl';
-import { awsKinesisPort } from '../../lib/ports/aws/kinesis-adapter';
-import type { GetRecordsOutput, KinesisAdminPort, KinesisPort, KinesisRecord } from '../../lib/ports/kinesis-port';
+import type { GetRecordsOutput, KinesisPort, KinesisRecord } from '../../lib/ports/kinesis-port';
 import { KinesisProducer } from '../../lib/producer/kinesis-producer';
 import { kinesisSink } from '../../lib/producer/sink';
-import { kinesisLocal, testKinesisClient, uniqueName } from '../support/emulators';
+import { freshStreamPerTest } from './fresh-stream';
 
 async function readShard(port: KinesisPort, stream: string, shardId: string): Promise<KinesisRecord[]> {
   const records: KinesisRecord[] = [];
@@ -27,28 +25,15 @@ async function readShard(port: KinesisPort, stream: string, shardId: string): Pr
 
 describe('KinesisProducer and kinesisSink on kinesis-local', function () {
   this.timeout(60_000);
-  let client: KinesisClient;
-  let port: KinesisPort & KinesisAdminPort;
-  let stream: string;
+  const fixture = freshStreamPerTest(2);
 
-  beforeEach(async function () {
-    client ??= testKinesisClient((await kinesisLocal()).endpoint);
-    port = awsKinesisPort(client);
-    stream = uniqueName('producer');
-    await lastValueFrom(port.createStream(stream, 2), { defaultValue: undefined });
-  });
-
-  afterEach(async function () {
-    await lastValueFrom(port.deleteStream(stream), { defaultValue: undefined });
-  });
-
-  const conf = () => producerConf(decodeKinesisConfig({ producer: { 'stream-name': stream } }), 'producer');
+  const conf = () => producerConf(decodeKinesisConfig({ producer: { 'stream-name': fixture.stream } }), 'producer');
 
   it('sends one event and names where it was stored', async function () {
-    const producer = KinesisProducer.create(conf(), { kinesis: client });
+    const producer = KinesisProducer.create(conf(), { kinesis: fixture.client });
     const result = await producer.send({ partitionKey: 'the-key', payload: 'the payload' });
     await producer.stop();
-    const stored = await readShard(port, stream, result.shardId);
+    const stored = await readShard(fixture.port, fixture.stream, result.shardId);
     const record = stored.find((r) => r.sequenceNumber === result.sequenceNumber)!;
     expect(record).to.not.equal(undefined);
     expect(Buffer.from(record.data).toString()).to.equal('the payload');
@@ -57,11 +42,11 @@ describe('KinesisProducer and kinesisSink on kinesis-local', function () {
 
   it('drains 100 events through the sink; all are read back', async function () {
     const events = Array.from({ length: 100 }, (_, i) => ({ partitionKey: `key-${i}`, payload: `payload-${i}` }));
-    await kinesisSink(conf(), { kinesis: client })(from(events));
-    const shards = await firstValueFrom(port.listShards(stream));
+    await kinesisSink(conf(), { kinesis: fixture.client })(from(events));
+    const shards = await firstValueFrom(fixture.port.listShards(fixture.stream));
     const payloads: string[] = [];
     for (const shard of shards) {
-      for (const record of await readShard(port, stream, shard.shardId)) {
+      for (const record of await readShard(fixture.port, fixture.stream, shard.shardId)) {
         const users = decodeAggregatedRecord(record.data) ?? [{ data: record.data }];
         payloads.push(...users.map((u) => Buffer.from(u.data).toString()));
       }

@@ -3,7 +3,6 @@
  * GetRecords and `decodeAggregatedRecord`, and each is there exactly once, in the shard its hash key
  * belongs to, also when a shard is split while the producer runs.
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { firstValueFrom, from, interval, lastValueFrom, map, mergeMap, take, toArray } from 'rxjs';
@@ -11,10 +10,9 @@ import { decodeKinesisConfig, producerConf } from '../../lib/config';
 import { decodeAggregatedRecord, hashKeyOf } from '../../lib/kpl';
 import type { ProducerEvent } from '../../lib/model/producer-event';
 import { isSendSuccessful, type SendResult } from '../../lib/model/send-result';
-import { awsKinesisPort } from '../../lib/ports/aws/kinesis-adapter';
-import type { GetRecordsOutput, KinesisAdminPort, KinesisPort, Shard } from '../../lib/ports/kinesis-port';
+import type { GetRecordsOutput, KinesisPort, Shard } from '../../lib/ports/kinesis-port';
 import { produce } from '../../lib/producer/produce';
-import { kinesisLocal, testKinesisClient, uniqueName } from '../support/emulators';
+import { freshStreamPerTest } from './fresh-stream';
 
 interface StoredUserRecord {
   readonly payload: string;
@@ -58,29 +56,16 @@ function randomEvents(count: number): ProducerEvent[] {
 
 describe('produce on kinesis-local', function () {
   this.timeout(120_000);
-  let client: KinesisClient;
-  let port: KinesisPort & KinesisAdminPort;
-  let stream: string;
-
-  beforeEach(async function () {
-    client ??= testKinesisClient((await kinesisLocal()).endpoint);
-    port = awsKinesisPort(client);
-    stream = uniqueName('producer');
-    await lastValueFrom(port.createStream(stream, 4), { defaultValue: undefined });
-  });
-
-  afterEach(async function () {
-    await lastValueFrom(port.deleteStream(stream), { defaultValue: undefined });
-  });
+  const fixture = freshStreamPerTest(4);
 
   const confFor = (name: string) => producerConf(decodeKinesisConfig({ producer: { 'stream-name': name } }), 'producer');
 
   it('puts 10,000 events with random keys into 4 shards, each exactly once, in the shard its hash key belongs to', async function () {
     const events = randomEvents(10_000);
-    const results = await lastValueFrom(from(events).pipe(produce(confFor(stream), { kinesis: client }), toArray()));
+    const results = await lastValueFrom(from(events).pipe(produce(confFor(fixture.stream), { kinesis: fixture.client }), toArray()));
 
     expect(results.filter(isSendSuccessful)).to.have.length(10_000);
-    const { shards, records } = await readAll(port, stream);
+    const { shards, records } = await readAll(fixture.port, fixture.stream);
     expect(records.map((r) => r.payload).sort()).to.deep.equal(events.map((e) => e.payload as string).sort());
     const byId = new Map(shards.map((s) => [s.shardId, s]));
     for (const record of records) expect(inRange(byId.get(record.shardId)!, hashKeyOf(record.partitionKey))).to.equal(true);
@@ -99,16 +84,16 @@ describe('produce on kinesis-local', function () {
       mergeMap((round) => events.slice(round * perRound, (round + 1) * perRound)),
     );
     const results: SendResult[] = [];
-    const producing = lastValueFrom(source.pipe(produce(confFor(stream), { kinesis: client }), map((r) => results.push(r))), { defaultValue: 0 });
+    const producing = lastValueFrom(source.pipe(produce(confFor(fixture.stream), { kinesis: fixture.client }), map((r) => results.push(r))), { defaultValue: 0 });
     await new Promise((resolve) => setTimeout(resolve, 700));
-    const [parent] = await firstValueFrom(port.listShards(stream));
+    const [parent] = await firstValueFrom(fixture.port.listShards(fixture.stream));
     const middle = (parent!.hashKeyRange.startingHashKey + parent!.hashKeyRange.endingHashKey) / 2n;
-    await lastValueFrom(port.splitShard(stream, parent!.shardId, middle), { defaultValue: undefined });
+    await lastValueFrom(fixture.port.splitShard(fixture.stream, parent!.shardId, middle), { defaultValue: undefined });
     await producing;
 
     expect(results.filter((r) => !isSendSuccessful(r)).map((r) => (r._tag === 'SendFailed' ? r.reason.message : ''))).to.deep.equal([]);
     expect(results).to.have.length(10_000);
-    const { shards, records } = await readAll(port, stream);
+    const { shards, records } = await readAll(fixture.port, fixture.stream);
     expect(shards).to.have.length(6);
     const delivered = records.filter((r) => r.deliveredByKcl);
     // Aggregates that landed on a shard not holding all their records (the KCL drops those) were
