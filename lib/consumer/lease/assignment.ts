@@ -23,9 +23,10 @@
  * - **One unseen peer on the first round.** Workers only learn of each other through the leases
  *   they own, so on a fresh table every starting worker believes it is alone and would take all.
  *   On its first round a worker therefore counts one worker more than it can see: two workers that
- *   start together each take about half, and a worker that is really alone takes the rest one
- *   round later (a start-up of two rounds, however many shards — not one lease per round, the
- *   complaint about vmware-go-kcl). A lease freed while the worker runs (released by a stopping
+ *   start together each take about half, and a worker that is really alone takes the rest on its
+ *   second round, which the coordinator runs half a take interval after the first: a
+ *   start-up of two rounds however many shards (not one lease per round, the complaint about
+ *   vmware-go-kcl). A lease freed while the worker runs (released by a stopping
  *   peer, or expired) is taken at once, up to the target.
  *
  * Also:

@@ -8,7 +8,9 @@
  *    missing leases created; skipped when the table has leases and
  *    `skipShardSyncAtStartupIfLeasesExist` is set). Throttling and other retryable faults are retried with backoff up to
  *    {@link STARTUP_ATTEMPTS} times; anything else errors `events$`.
- * 2. take rounds, the first at once and then `takeIntervalMillis` after each round ends: scan the
+ * 2. take rounds, the first at once, the second half a take interval after it (the first counted
+ *    an unseen peer; the table confirms or refutes that), and then `takeIntervalMillis` after each
+ *    round ends (a quarter of it after losing a race for a free lease): scan the
  *    table, judge expiry by counters ({@link observeLeases}), decide ({@link assignLeases}), take
  *    each chosen lease with a write conditional on the counter seen (owner := this worker, counter
  *    + 1, `ownerSwitchesSinceCheckpoint` + 1 when it had another owner, as the KCL's `takeLease`).
@@ -166,8 +168,8 @@ type Contended = typeof CONTENDED;
 interface TakeRound {
   readonly loop: TakeLoop;
   readonly events: readonly LeaseEvent[];
-  /** A free lease went to another worker first. */
-  readonly contended: boolean;
+  /** Pause before the next round. */
+  readonly pauseMillis: number;
 }
 
 /** State of the take loop, carried from round to round. */
@@ -396,22 +398,27 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
           map((outcomes): TakeRound => ({
             loop: { observations, first: false },
             events: outcomes.filter((o): o is LeaseEvent => o !== CONTENDED),
-            contended: outcomes.includes(CONTENDED),
+            pauseMillis: outcomes.includes(CONTENDED)
+              ? conf.contendedTakeIntervalMillis
+              : loop.first
+                ? conf.confirmTakeIntervalMillis
+                : conf.takeIntervalMillis,
           })),
         );
       }),
       // The KCL skips a round whose scan is throttled; so do we, for any retryable fault.
-      catchError((error: unknown) => (isRetryable(error) ? of<TakeRound>({ loop, events: [], contended: false }) : throwError(() => error))),
+      catchError((error: unknown) => (isRetryable(error) ? of<TakeRound>({ loop, events: [], pauseMillis: conf.takeIntervalMillis }) : throwError(() => error))),
     );
 
   // A worker that lost a race for a free lease looks again soon: the winner now shows in the table,
   // so the next round sees the real number of workers. Without this, two workers that start
   // together and pick the same leases first leave the loser owning nothing, hence invisible, and
-  // the winner's next round takes the rest.
+  // the winner's next round takes the rest. The first round is checked soon too: it counted a
+  // peer it could not see, and a worker that is really alone should not leave half the shards
+  // unread for a whole take interval (12 s with failover 60 s) before it finds out. That check
+  // comes after the loser's second look, so that it sees the loser's share.
   const takes$ = takeRound({ observations: NO_OBSERVATIONS, first: true }).pipe(
-    expand(({ loop, contended }) =>
-      timer(contended ? conf.contendedTakeIntervalMillis : conf.takeIntervalMillis, scheduler).pipe(concatMap(() => takeRound(loop))),
-    ),
+    expand(({ loop, pauseMillis }) => timer(pauseMillis, scheduler).pipe(concatMap(() => takeRound(loop)))),
     concatMap(({ events }) => events),
   );
 

@@ -63,6 +63,12 @@ export interface ResolvedLeaseSettings extends Required<LeaseCoordinatorSettings
   readonly renewIntervalMillis: number;
   /** Pause before the next take round after losing a race for a free lease: take interval / 4. */
   readonly contendedTakeIntervalMillis: number;
+  /**
+   * Pause after the first take round, which counted a peer it could not see: take interval / 2.
+   * Longer than the pause after a lost race, so that a peer whose first takes all lost a race (and
+   * so owns nothing and cannot be seen) has taken its share when this worker looks again.
+   */
+  readonly confirmTakeIntervalMillis: number;
 }
 
 /** The KCL's epsilon. */
@@ -144,6 +150,7 @@ export function resolveLeaseSettings(settings: LeaseCoordinatorSettings): Resolv
     skipShardSyncAtStartupIfLeasesExist,
     renewIntervalMillis: Math.floor(renewIntervalMillis),
     contendedTakeIntervalMillis: Math.max(1, Math.ceil(takeIntervalMillis / 4)),
+    confirmTakeIntervalMillis: Math.max(1, Math.ceil(takeIntervalMillis / 2)),
   };
 }
 

@@ -21,7 +21,7 @@ const STREAM = 'stream';
 const SETTINGS: Omit<LeaseCoordinatorSettings, 'workerId'> = {
   tableName: TABLE,
   streamName: STREAM,
-  failoverTimeMillis: 10_000, // renew every 3308, take rounds every 2000, lost after 9975 without a write
+  failoverTimeMillis: 10_000, // renew every 3308, take rounds at 0, 1000 and then every 2000, lost after 9975 without a write
   shardSyncIntervalMillis: 60_000,
   maxLeasesForWorker: 2 ** 31 - 1,
   maxLeasesToStealAtOneTime: 1,
@@ -116,23 +116,24 @@ describe('leaseCoordinator (marbles)', () => {
     });
   });
 
-  it('takes new leases in two rounds when alone: half first (one unseen peer assumed), the rest one take interval later', () => {
+  it('takes new leases in two rounds when alone: half first (one unseen peer assumed), the rest half a take interval later', () => {
     testScheduler.run(({ expectObservable }) => {
       const { calls$, coordinator } = setup(4);
       const sub =      '^ 2999ms !';
-      const updates =  '(tt) 1996ms (tt)';
-      const events =   '(aa) 1996ms (aa)';
+      const updates =  '(tt) 996ms (tt)';
+      const events =   '(aa) 996ms (aa)';
       expectObservable(writes(calls$), sub).toBe(updates);
       expectObservable(tags(coordinator.events$), sub).toBe(events);
     });
   });
 
-  it('scans the table every take interval, and syncs shards at start and every shard sync interval', () => {
+  it('scans the table half a take interval after the first round and every take interval after that, and syncs shards at start and every shard sync interval', () => {
     testScheduler.run(({ expectObservable }) => {
       const { calls$, coordinator } = setup(1, 'A', { shardSyncIntervalMillis: 5000 });
       const sub =      '^ 10999ms !';
-      // A sync scans too: at 0 (start-up, then the first take round), 5000 and 10000.
-      const scans =    '(ss) 1996ms s 1999ms s 999ms s 999ms s 1999ms s 1999ms (ss)';
+      // Take rounds at 0, 1000, 3000, 5000, 7000 and 9000. A sync scans too: at 0 (start-up, then
+      // the first take round), 5000 (with a take round) and 10000.
+      const scans =    '(ss) 996ms s 1999ms s 1999ms (ss) 1996ms s 1999ms s 999ms s';
       expectObservable(calls$.pipe(filter((c) => c.operation === 'listLeases'), map(() => 's')), sub).toBe(scans);
       expectObservable(coordinator.events$.pipe(ignoreElements()), sub).toBe('');
     });
@@ -141,17 +142,19 @@ describe('leaseCoordinator (marbles)', () => {
   it('takes the lease of a dead worker once its counter has stood still for the failover time on our clock', () => {
     testScheduler.run(({ expectObservable }) => {
       const { coordinator } = setup(1, 'A', {}, (store) => store.putLease(TABLE, ownedLease(shardId(0), 'dead')));
-      // First seen at 0 with an owner: expired when a scan finds it unchanged more than 10 s later.
-      expectObservable(tags(coordinator.events$), '^ 19999ms !').toBe('12000ms a');
+      // First seen at 0 with an owner: expired when a scan finds it unchanged more than 10 s later,
+      // which is the round at 11000 (rounds at 0, 1000, then every 2000).
+      expectObservable(tags(coordinator.events$), '^ 19999ms !').toBe('11000ms a');
     });
   });
 
   it('restarts the failover period each time it sees the counter move', () => {
     testScheduler.run(({ expectObservable }) => {
       const { store, coordinator } = setup(1, 'A', {}, (s) => s.putLease(TABLE, ownedLease(shardId(0), 'slow')));
-      // The owner renews once at 5000 and then dies; the scan at 6000 sees it: expired after 16000.
-      testScheduler.schedule(() => store.forceUpdate(TABLE, shardId(0), {}), 5000);
-      expectObservable(tags(coordinator.events$), '^ 19999ms !').toBe('18000ms a');
+      // The owner renews once at 4000 and then dies; the scan at 5000 sees it: expired after 15000,
+      // so not by the round at 15000 but by the one at 17000 (without the renewal: at 11000).
+      testScheduler.schedule(() => store.forceUpdate(TABLE, shardId(0), {}), 4000);
+      expectObservable(tags(coordinator.events$), '^ 19999ms !').toBe('17000ms a');
     });
   });
 
@@ -169,10 +172,11 @@ describe('leaseCoordinator (marbles)', () => {
       const b = another(store, kinesis, 'B');
       const bSub =     '^ 19999ms !';
       const aSub =     '5000ms ^ 14999ms !';
-      // B alone holds all 4 by 2000. A joins at 5000: steals one at 5000 (share 2, one unseen peer
-      // assumed, at most 1 at a time) and one at 7000. B notices each at its next renewal.
-      const bEvents =  '(aa) 1996ms (aa) 4612ms l 3307ms l';
-      const aEvents =  '5000ms a 1999ms a';
+      // B alone holds all 4 by 1000. A joins at 5000: steals one at 5000 (share 2, one unseen peer
+      // assumed, at most 1 at a time) and one at its second round, half a take interval later
+      // (share 2 with two workers). B notices both at its next renewal, at 6616.
+      const bEvents =  '(aa) 996ms (aa) 5612ms (ll)';
+      const aEvents =  '5000ms a 999ms a';
       expectObservable(tags(b.events$), bSub).toBe(bEvents);
       expectObservable(tags(a.events$), aSub).toBe(aEvents);
     });
@@ -183,8 +187,9 @@ describe('leaseCoordinator (marbles)', () => {
       const { store, kinesis, coordinator: a } = setup(6, 'A', { maxLeasesToStealAtOneTime: 3 });
       const b = another(store, kinesis, 'B');
       const aSub =     '5000ms ^ 9999ms !';
-      // 6 leases; first round share 2 (one unseen peer assumed) → 2 at once; then share 3 → 1 more.
-      const aEvents =  '5000ms (aa) 1996ms a';
+      // 6 leases; first round share 2 (one unseen peer assumed) → 2 at once; half a take interval
+      // later, share 3 → 1 more.
+      const aEvents =  '5000ms (aa) 996ms a';
       expectObservable(b.events$.pipe(ignoreElements()), '^ 14999ms !').toBe('');
       expectObservable(tags(a.events$), aSub).toBe(aEvents);
     });
@@ -193,9 +198,10 @@ describe('leaseCoordinator (marbles)', () => {
   it('loses a lease when a renewal fails its condition, and takes it back once the new owner lets it expire', () => {
     testScheduler.run(({ expectObservable }) => {
       const { store, coordinator } = setup(1);
-      testScheduler.schedule(() => store.forceUpdate(TABLE, shardId(0), { leaseOwner: 'thief' }), 5000);
-      // Renewal at 6616 fails; the thief's write was seen at the 6000 scan, so it expires after 16000.
-      expectObservable(tags(coordinator.events$), '^ 19999ms !').toBe('a 6615ms l 11383ms a');
+      testScheduler.schedule(() => store.forceUpdate(TABLE, shardId(0), { leaseOwner: 'thief' }), 4000);
+      // Renewal at 6616 fails; the thief's write was seen at the 5000 scan, so it expires after
+      // 15000 and the round at 17000 takes it.
+      expectObservable(tags(coordinator.events$), '^ 19999ms !').toBe('a 6615ms l 10383ms a');
     });
   });
 
@@ -255,7 +261,7 @@ describe('leaseCoordinator (marbles)', () => {
     testScheduler.run(({ expectObservable }) => {
       const { kinesis, coordinator } = setup(1, 'A', { shardSyncIntervalMillis: 5000 });
       testScheduler.schedule(() => kinesis.splitShard(STREAM, shardId(0), 1n << 127n).subscribe(), 1000);
-      // The sync at 5000 creates the children's leases and the round at 6000 takes them, but they
+      // The sync at 5000 creates the children's leases and the round at 7000 takes them, but they
       // wait for their parent. The parent ends at 12000; the readiness check at 20000 lets them go.
       testScheduler.schedule(() => {
         const children = kinesis.shards(STREAM).filter((sh) => sh.parentShardId === shardId(0)).map((sh) => ({ shardId: sh.shardId, parentShards: [shardId(0)], hashKeyRange: sh.hashKeyRange }));

@@ -43,14 +43,16 @@ describe('leaseCoordinator', () => {
       expect(lost, 'nothing was stolen').to.deep.equal([]);
     });
 
-    it('let a worker alone take every shard within two take rounds', () => {
+    it('let a worker alone take every shard within two take rounds, the second half a take interval after the first', () => {
       const fleet = new Fleet(10);
       const a = fleet.start('A');
       fleet.run(0);
       expect(fleet.heldBy('A'), 'first round: one unseen peer assumed').to.have.length(5);
-      fleet.run(2000);
+      fleet.run(999);
+      expect(fleet.heldBy('A'), 'no second round before half a take interval').to.have.length(5);
+      fleet.run(1);
       expect(fleet.heldBy('A')).to.have.length(10);
-      expect(new Set(a.events.map((e) => e.at))).to.deep.equal(new Set([0, 2000]));
+      expect(new Set(a.events.map((e) => e.at))).to.deep.equal(new Set([0, 1000]));
     });
 
     it('hand every lease of a stopping worker to the other at once (release)', () => {
@@ -113,7 +115,8 @@ describe('leaseCoordinator', () => {
       const joinedAt = fleet.now;
       fleet.run(10_000);
       const acquiredAt = b.events.filter((e) => e._tag === 'LeaseAcquired').map((e) => e.at - joinedAt);
-      expect(acquiredAt).to.deep.equal([0, 2000, 4000]);
+      // Its second round comes half a take interval after the first, the third a take interval later.
+      expect(acquiredAt).to.deep.equal([0, 1000, 3000]);
       expect(fleet.owners()).to.deep.equal({ A: 3, B: 3 });
     });
 
@@ -135,15 +138,16 @@ describe('leaseCoordinator', () => {
       fleet.start('B');
       fleet.run(5000);
       fleet.kill('B');
-      // B's last renewal was at 3308; A saw that change at its scan at 4000 (A's rounds: every 2 s).
-      fleet.run(7000); // t = 12000
+      // B's last renewal was at 3308; A saw that change at its scan at 5000 (A's rounds: 0, 1000,
+      // then every 2 s).
+      fleet.run(8000); // t = 13000
       expect(fleet.owners()).to.deep.equal({ A: 2, B: 2 });
-      fleet.run(2000); // t = 14000: exactly 10 s since A saw the change, not yet expired
+      fleet.run(2000); // t = 15000: exactly 10 s since A saw the change, not yet expired
       expect(fleet.owners()).to.deep.equal({ A: 2, B: 2 });
-      fleet.run(2000); // t = 16000
+      fleet.run(2000); // t = 17000
       expect(fleet.owners()).to.deep.equal({ A: 4 });
       const taken = fleet.worker('A').events.filter((e) => e._tag === 'LeaseAcquired' && e.at > 5000);
-      expect(taken.map((e) => e.at)).to.deep.equal([16_000, 16_000]);
+      expect(taken.map((e) => e.at)).to.deep.equal([17_000, 17_000]);
     });
 
     it('respect maxLeasesForWorker', () => {
@@ -406,9 +410,9 @@ describe('leaseCoordinator', () => {
       expect(call(fleet, a.coordinator.release(shardId(0))).values).to.deep.equal([]);
       expect(fleet.store.lease(TABLE, shardId(0))).to.not.have.property('leaseOwner');
       expect(fleet.store.lease(TABLE, shardId(0))?.leaseCounter).to.equal(counter + 1);
-      fleet.run(9000); // t = 10000: rounds at 2000 … 10000 leave it alone
+      fleet.run(9999); // t = 10999: the rounds at 3000 … 9000 leave it alone
       expect(fleet.owners()).to.deep.equal({ '(none)': 1 });
-      fleet.run(2000); // t = 12000: a failover period after the release
+      fleet.run(1); // t = 11000: the round a failover period after the release takes it back
       expect(fleet.owners()).to.deep.equal({ A: 1 });
       expect(a.events.map((e) => e._tag)).to.deep.equal(['LeaseAcquired', 'LeaseAcquired']);
     });

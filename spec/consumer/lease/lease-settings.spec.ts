@@ -32,6 +32,7 @@ describe('resolveLeaseSettings must', () => {
     expect(resolved.renewIntervalMillis).to.equal(3308);
     expect(resolved.takeIntervalMillis).to.equal(2000);
     expect(resolved.contendedTakeIntervalMillis).to.equal(500);
+    expect(resolved.confirmTakeIntervalMillis).to.equal(1000);
     expect(resolved.storeBackoffMillis).to.equal(200);
   });
 
@@ -40,6 +41,7 @@ describe('resolveLeaseSettings must', () => {
     expect(resolved.renewIntervalMillis).to.equal(333);
     expect(resolved.takeIntervalMillis).to.equal(700);
     expect(resolved.contendedTakeIntervalMillis).to.equal(175);
+    expect(resolved.confirmTakeIntervalMillis).to.equal(350);
     expect(resolved.storeBackoffMillis).to.equal(50);
   });
 
