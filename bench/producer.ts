@@ -4,10 +4,11 @@
  *   npx tsx bench/producer.ts [events] [--runs n]   (default 1,000,000 and 3; node --expose-gc steadies runs)
  *
  * (a) `produce()` over an in-memory Kinesis (4 shards, latency 0): user records/s for events of 100
- *     random bytes with random 16-hex-character keys, against aws-kinesis-agg aggregating the same
- *     records in the same run (it only encodes: no hashing, no shard prediction, no requests, no
- *     results, and it is fed 10,000 records at a time where `produce()` holds a synchronous source's
- *     whole million). RateLimit is raised to 1,000,000 % so the per-shard rate limiter never waits
+ *     random bytes with random 16-hex-character keys, pulled from a generator through `pullable`,
+ *     against aws-kinesis-agg aggregating the same records in the same run (it only encodes: no
+ *     hashing, no shard prediction, no requests, no results, and it is fed 10,000 records at a
+ *     time). One row pushes the same events from `range` instead, which `produce()` must then hold
+ *     in its buffer (`maxBufferedEvents: Infinity`). RateLimit is raised to 1,000,000 % so the per-shard rate limiter never waits
  *     (it still runs) and the fake's write limits are off (its default), so the pipeline, not a
  *     simulated 1 MiB/s shard, is what is measured. Two fakes: `InMemoryKinesis`, which stores every
  *     record (a real cost of the fake, not of the producer), and a port that answers PutRecords
@@ -22,11 +23,10 @@
  *     both, with the seed's default of 1000 events in flight and with 20,000; and again with the
  *     default RateLimit (150 %), which is what a real 4-shard stream would allow: 1000 records/s
  *     and 1 MiB/s per shard, so for 100-byte records the limits alone cap the ratio near 10x.
- * (c) peak RSS while (a) runs, sampled every 10 ms, each measurement in a fresh process. A
- *     synchronous source cannot be paused, so `produce()` over `range(0, 1e6)` holds the source's
- *     million events (with `maxBufferedEvents: Infinity`; the default bound would refuse most of
- *     them); the floor row shows what holding them costs without any producer. The way to feed a
- *     large batch is `kinesisSink` over an iterable, which pulls events only as slots free.
+ * (c) peak RSS while (a) runs, sampled every 10 ms, each measurement in a fresh process. Pulled
+ *     through `pullable`, `produce()` holds at most max-outstanding-requests events; a synchronous
+ *     push source cannot be paused, so `produce()` over `range(0, 1e6)` holds the whole million
+ *     (the floor row shows what holding them costs without any producer).
  *
  * Each measurement runs in its own child process so that one's garbage does not count in another's
  * memory; records are generated lazily from their index, identically in every process. Figures are
@@ -45,6 +45,7 @@ import { isSendSuccessful, type SendResult } from '../lib/model/send-result';
 import type { KinesisPort, PutRecordsResultEntry, Shard } from '../lib/ports/kinesis-port';
 import { kinesisSink } from '../lib/producer/sink';
 import { produce } from '../lib/producer/produce';
+import { pullable } from '../lib/producer/pullable';
 import { kinesisClient } from '../lib/ports/aws/clients';
 import { awsKinesisPort } from '../lib/ports/aws/kinesis-adapter';
 import { InMemoryKinesis } from '../lib/testing';
@@ -214,19 +215,15 @@ const phases: Record<string, Phase> = {
   },
   'produce-memory-1000': (count) => {
     const kinesis = new InMemoryKinesis({ latencyMillis: 0, scheduler: nextTurnScheduler, streams: { [STREAM]: SHARDS } });
-    return countSuccesses(range(0, count).pipe(map(eventOf), produce(conf(UNLIMITED), { kinesis }, { maxBufferedEvents: Infinity })));
+    return countSuccesses(pullable(eventsUpTo(count)).pipe(produce(conf(UNLIMITED), { kinesis })));
   },
-  'produce-null-1000': (count) =>
-    countSuccesses(range(0, count).pipe(map(eventOf), produce(conf(UNLIMITED), { kinesis: nullPort() }, { maxBufferedEvents: Infinity }))),
-  'produce-null-timer-1000': (count) =>
-    countSuccesses(range(0, count).pipe(map(eventOf), produce(conf(UNLIMITED), { kinesis: nullPort(asyncScheduler) }, { maxBufferedEvents: Infinity }))),
+  'produce-null-1000': (count) => countSuccesses(pullable(eventsUpTo(count)).pipe(produce(conf(UNLIMITED), { kinesis: nullPort() }))),
+  'produce-null-timer-1000': (count) => countSuccesses(pullable(eventsUpTo(count)).pipe(produce(conf(UNLIMITED), { kinesis: nullPort(asyncScheduler) }))),
   'produce-null-20000': (count) =>
-    countSuccesses(
-      range(0, count).pipe(
-        map(eventOf),
-        produce(conf(UNLIMITED, { 'max-outstanding-requests': 20_000 }), { kinesis: nullPort() }, { maxBufferedEvents: Infinity }),
-      ),
-    ),
+    countSuccesses(pullable(eventsUpTo(count)).pipe(produce(conf(UNLIMITED, { 'max-outstanding-requests': 20_000 }), { kinesis: nullPort() }))),
+  /** A synchronous push source: `produce()` holds every event it cannot admit yet. */
+  'produce-push-null-1000': (count) =>
+    countSuccesses(range(0, count).pipe(map(eventOf), produce(conf(UNLIMITED), { kinesis: nullPort() }, { maxBufferedEvents: Infinity }))),
   /** What holding a synchronous source's events costs, with no producer at all. */
   'hold-events': async (count) => {
     const held: ProducerEvent[] = [];
@@ -266,7 +263,7 @@ async function kinesaliteRun(count: number, kpl: Record<string, unknown>, akka: 
     const port = awsKinesisPort(client);
     await lastValueFrom(port.createStream(STREAM, SHARDS), { defaultValue: undefined });
     const start = performance.now();
-    const ok = await countSuccesses(range(0, count).pipe(map(eventOf), produce(conf(kpl, akka), { kinesis: client }, { maxBufferedEvents: Infinity })));
+    const ok = await countSuccesses(pullable(eventsUpTo(count)).pipe(produce(conf(kpl, akka), { kinesis: client })));
     return { ms: performance.now() - start, count: ok };
   } finally {
     client.destroy();
@@ -359,10 +356,11 @@ async function main(): Promise<void> {
   console.log(`(a) ${EVENTS} events of ${PAYLOAD_BYTES} B, random 16-hex keys, ${SHARDS} shards; goal: ratio ≥ 1.0x`);
   const anchors: Figure[] = [];
   for (const [label, phase] of [
-    ['produce(), InMemoryKinesis, max-outstanding 1000', 'produce-memory-1000'],
-    ['produce(), non-storing port, max-outstanding 1000', 'produce-null-1000'],
-    ['produce(), non-storing port, max-outstanding 20000', 'produce-null-20000'],
-    ['produce(), port answering after a 0 ms timer, 1000', 'produce-null-timer-1000'],
+    ['pullable → produce(), InMemoryKinesis, max-outstanding 1000', 'produce-memory-1000'],
+    ['pullable → produce(), non-storing port, max-outstanding 1000', 'produce-null-1000'],
+    ['pullable → produce(), non-storing port, max-outstanding 20000', 'produce-null-20000'],
+    ['pullable → produce(), port answering after a 0 ms timer, 1000', 'produce-null-timer-1000'],
+    ['range → produce() (push: all held), non-storing, 1000', 'produce-push-null-1000'],
     ['kinesisSink(generator), non-storing, 1000', 'sink-null-1000'],
     ['kinesisSink(generator), non-storing, 20000', 'sink-null-20000'],
   ] as const) {
@@ -371,8 +369,8 @@ async function main(): Promise<void> {
     row(label, figures, ratio);
   }
   row('aws-kinesis-agg aggregateRecords (anchor, every run)', anchors);
-  console.log('(c) goal: peak RSS < 200 MB feeding a large batch the recommended way (kinesisSink over a generator, above).');
-  console.log('    produce() over a synchronous source holds all its events; what holding them alone costs:');
+  console.log('(c) goal: peak RSS < 200 MB during (a): see the rows above. A synchronous push source (range) is held whole;');
+  console.log('    what holding its events alone costs:');
   const held = inChild('hold-events', EVENTS);
   console.log(`${`${EVENTS} events held in an array, no producer`.padEnd(64)} ${''.padStart(14)}${''.padEnd(16)}   peak RSS ${held.peakRssMb!.toFixed(0)} MB`);
 

@@ -141,5 +141,5 @@ export type {
 } from './consumer';
 
 // Producer
-export { KinesisProducer, NoOpenShardsError, ProducerClosedError, ProducerOverflowError, kinesisSink, produce } from './producer';
-export type { BackoffOptions, ProduceOptions, ProducerDeps, ProducerEventSource } from './producer';
+export { KinesisProducer, NoOpenShardsError, ProducerClosedError, ProducerOverflowError, kinesisSink, produce, pullable } from './producer';
+export type { BackoffOptions, ProduceOptions, ProducerDeps, ProducerEventSource, Pullable } from './producer';

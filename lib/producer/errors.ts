@@ -12,7 +12,7 @@ export class ProducerOverflowError extends ReactiveKinesisError {
   ) {
     super(
       `Producer buffer full: ${maxOutstanding} events in flight and ${maxBufferedEvents} waiting ` +
-        '(raise maxBufferedEvents, or let the source wait: KinesisProducer.ready() or kinesisSink over an iterable)',
+        '(raise maxBufferedEvents, or let the source wait: pullable(iterable), kinesisSink over an iterable, or KinesisProducer.ready())',
     );
   }
 }

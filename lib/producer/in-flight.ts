@@ -10,8 +10,9 @@
  * enters the pipeline (load shedding, so one result per input still holds).
  *
  * True backpressure needs the producer of values to wait. `pullInFlight` runs the same pipeline
- * over an `Iterable`, pulling values only when slots are free, so nothing waits in a buffer however
- * long the iterable is; `KinesisProducer.ready()` lets imperative callers wait the same way.
+ * over an `Iterable` or `AsyncIterable`, pulling values only when slots are free, so nothing waits
+ * in a buffer however long the iterable is; `KinesisProducer.ready()` lets imperative callers wait
+ * the same way.
  *
  * Values go in as chunks: whatever fits when slots free is admitted as one array, so the stages
  * behind pay their per-notification cost once per chunk rather than once per value.
@@ -245,20 +246,26 @@ export function limitInFlight<T, R>(options: InFlightOptions<T, R>, pipeline: Bo
     });
 }
 
+/** The output, which refused values and the iterator's error go to at once, and what to refuse. */
+interface PullTarget<T, R> {
+  readonly subscriber: Subscriber<R>;
+  readonly refuse: ((value: T) => R | undefined) | undefined;
+}
+
 /** Pulls from an iterator only as values are asked for, refusing what must not go in. */
 class Pulled<T, R> implements Waiting<T> {
   exhausted = false;
 
   constructor(
     private readonly iterator: Iterator<T>,
-    private readonly subscriber: Subscriber<R>,
-    private readonly refuse: ((value: T) => R | undefined) | undefined,
+    private readonly target: PullTarget<T, R>,
   ) {}
 
   take(count: number): T[] {
     const chunk: T[] = new Array(count); // sized once rather than grown; trimmed below
     let length = 0;
-    const { iterator, subscriber, refuse } = this;
+    const { iterator } = this;
+    const { subscriber, refuse } = this.target;
     while (length < count && !this.exhausted && !subscriber.closed) {
       let step: IteratorResult<T>;
       try {
@@ -279,31 +286,124 @@ class Pulled<T, R> implements Waiting<T> {
     chunk.length = length;
     return chunk;
   }
+
+  close(): void {
+    if (this.exhausted) return;
+    this.exhausted = true;
+    this.iterator.return?.();
+  }
 }
 
 /**
- * Runs `pipeline` over the values of an `Iterable`, pulling the next ones only when slots are free,
- * as many as there are free slots, so that at most `max` values have been taken from it and not
- * yet answered (plus refused ones, answered at once). Nothing is buffered.
+ * Pulls from an async iterator as values are asked for. `take` can only hand out what has already
+ * arrived, so it records how many more are wanted and, if no fetch is under way, starts one: a loop
+ * awaiting one `next()` at a time while fewer values wait than are wanted, which asks the admission
+ * to drain as each value arrives. Values fetched and not yet admitted count against what is wanted,
+ * so at most `max` values are ever taken from the iterator and unanswered.
+ */
+class AsyncPulled<T, R> implements Waiting<T> {
+  private readonly fetched = new Backlog<T>();
+  /** Values wanted beyond those taken: what the last `take` was asked for and could not give. */
+  private wanted = 0;
+  private fetching = false;
+  /** The iterator has ended (done, or threw), or was closed. */
+  private finished = false;
+
+  constructor(
+    private readonly iterator: AsyncIterator<T>,
+    private readonly target: PullTarget<T, R>,
+    private readonly drain: () => void,
+  ) {}
+
+  get exhausted(): boolean {
+    return this.finished && this.fetched.size === 0;
+  }
+
+  take(count: number): T[] {
+    const chunk = this.fetched.take(count);
+    this.wanted = count - chunk.length;
+    if (this.wanted > 0 && !this.fetching && !this.finished) this.fetch().catch((error: unknown) => this.target.subscriber.error(error));
+    return chunk;
+  }
+
+  close(): void {
+    this.fetched.clear();
+    if (this.finished) return;
+    this.finished = true;
+    // As in RxJS's own `from(asyncIterable)`: a failure to close, after unsubscribing, has nowhere to go.
+    const closing = this.iterator.return?.();
+    if (closing !== undefined) Promise.resolve(closing).catch(() => undefined);
+  }
+
+  private async fetch(): Promise<void> {
+    this.fetching = true;
+    const { subscriber, refuse } = this.target;
+    try {
+      while (!this.finished && this.fetched.size < this.wanted) {
+        let step: IteratorResult<T>;
+        try {
+          step = await this.iterator.next();
+        } catch (error) {
+          if (this.finished) return; // closed meanwhile: nobody is listening
+          this.finished = true; // an iterator that threw is finished
+          subscriber.error(error);
+          return;
+        }
+        if (this.finished) return; // closed while the value was on its way; the iterator has been told
+        if (step.done === true) {
+          this.finished = true;
+          break;
+        }
+        const refusal = refuse?.(step.value);
+        if (refusal === undefined) {
+          this.fetched.push(step.value);
+          this.drain(); // admitted as it comes, not once the loop ends
+        } else subscriber.next(refusal);
+      }
+    } finally {
+      this.fetching = false;
+    }
+    // When the iterator has ended, this is what completes the admissions (every value is in).
+    this.drain();
+  }
+}
+
+/**
+ * Runs `pipeline` over the values of an `Iterable` or `AsyncIterable`, pulling the next ones only
+ * when slots are free, so that at most `max` values have been taken from it and not yet answered
+ * (plus refused ones, answered at once). Nothing is buffered but, for an async iterable, values that
+ * have arrived and wait for the admission to take them (never more than the free slots).
+ *
+ * An `Iterable` is pulled as many values at a time as there are free slots. An `AsyncIterable` is
+ * read one `next()` at a time while slots are free, each value admitted as it arrives. (An object
+ * that is both is read as an `AsyncIterable`, as `from` does.)
  *
  * The output completes when the iterable is exhausted and the pipeline has completed; it errors when
- * the iterator throws (with that error) or the pipeline errors. Unsubscribing before the end calls
- * the iterator's `return`, as a `for … of` loop left early would.
+ * the iterator throws or rejects (with that error) or the pipeline errors. Unsubscribing before the
+ * end calls the iterator's `return`, as a `for … of` loop left early would.
  */
-export function pullInFlight<T, R>(options: AdmissionOptions<T, R>, pipeline: BoundedPipeline<T, R>): (values: Iterable<T>) => Observable<R> {
+export function pullInFlight<T, R>(
+  options: AdmissionOptions<T, R>,
+  pipeline: BoundedPipeline<T, R>,
+): (values: Iterable<T> | AsyncIterable<T>) => Observable<R> {
   const { max, refuse } = options;
   checkMax(max);
   return (values) =>
     new Observable<R>((subscriber) => {
-      const iterator = values[Symbol.iterator]();
-      const pulled = new Pulled(iterator, subscriber, refuse);
+      const target: PullTarget<T, R> = { subscriber, refuse };
+      // The fetch loop drains the admission, which takes from the loop: the loop is made first, and
+      // drains only once a value has arrived, on a later turn, by when the admission exists.
+      const pulled = isAsyncIterable(values)
+        ? new AsyncPulled(values[Symbol.asyncIterator](), target, () => admission.drain())
+        : new Pulled(values[Symbol.iterator](), target);
       const admission = new Admission(max, pipeline, subscriber, pulled);
       return () => {
         admission.unsubscribe();
-        if (!pulled.exhausted) {
-          pulled.exhausted = true;
-          iterator.return?.();
-        }
+        pulled.close();
       };
     });
+}
+
+function isAsyncIterable<T>(values: Iterable<T> | AsyncIterable<T>): values is AsyncIterable<T> {
+  return typeof (values as Partial<AsyncIterable<T>>)[Symbol.asyncIterator] === 'function';
 }

@@ -1,9 +1,12 @@
 /**
  * The producer: KPL-compatible aggregation, collection, per-shard rate limiting and retries, as an
- * RxJS operator (`produce`), an imperative producer (`KinesisProducer`) and a sink (`kinesisSink`).
+ * RxJS operator (`produce`, which pulls from a `pullable` source), an imperative producer
+ * (`KinesisProducer`) and a sink (`kinesisSink`).
  * @packageDocumentation
  */
 export { produce } from './produce';
+export { pullable } from './pullable';
+export type { Pullable } from './pullable';
 export type { ProducerDeps, ProducerLogger } from './produce';
 export { KinesisProducer } from './kinesis-producer';
 export { kinesisSink } from './sink';

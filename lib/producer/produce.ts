@@ -4,7 +4,7 @@
  * ```
  * ProducerEvent ─ validate ─┬─ invalid ──────────────────────────────────────────────┬─▶ SendResult
  *                           └─ limitInFlight(max-outstanding-requests) ──────────────┘
- *                              (pullInFlight over an Iterable, for kinesisSink)
+ *                              (pullInFlight instead over a pullable's or kinesisSink's iterable)
  *                                  shard map ready → chunks of admitted events → records
  *                                  → aggregate per predicted shard
  *                                  → rate limit per shard → collect into PutRecords
@@ -51,6 +51,7 @@ import { collect } from './collect';
 import { ProducerOverflowError } from './errors';
 import { limitInFlight, pullInFlight, type BoundedPipeline } from './in-flight';
 import { recordCount } from './pending-record';
+import { Pullable } from './pullable';
 import { rateLimit, ShardRateLimiter } from './rate-limit';
 import { sendWithRetries, type RetryContext } from './retry';
 import type { Deps, Logger } from '../ports/deps';
@@ -179,13 +180,15 @@ function startRun(settings: ProducerSettings, env: ProducerEnvironment, flushes:
 
 /**
  * The pipeline behind `produce` and `KinesisProducer`; `flushes` sends everything buffered at once
- * on each notification. All state lives in the subscription.
+ * on each notification. All state lives in the subscription. Over a `Pullable` it pulls from the
+ * iterable behind it (`producePulled`); over any other Observable it buffers what it cannot admit.
  * @internal
  */
 export function producePipeline(settings: ProducerSettings, env: ProducerEnvironment, flushes: Observable<unknown>): OperatorFunction<ProducerEvent, SendResult> {
   const { maxOutstanding, maxBufferedEvents } = settings;
-  return (events) =>
-    defer(() => {
+  return (events) => {
+    if (events instanceof Pullable) return producePulled(settings, env, flushes)(events.iterable);
+    return defer(() => {
       const run = startRun(settings, env, flushes);
       return events.pipe(
         limitInFlight<ProducerEvent, SendResult>(
@@ -200,18 +203,23 @@ export function producePipeline(settings: ProducerSettings, env: ProducerEnviron
         finalize(run.release),
       );
     });
+  };
 }
 
 /**
- * The same pipeline over an `Iterable`, pulled only while fewer than `max-outstanding-requests`
- * events are in flight, so that nothing waits in a buffer (see `pullInFlight`). Behind
- * `kinesisSink` over an iterable.
+ * The same pipeline over an `Iterable` or `AsyncIterable`, pulled only while fewer than
+ * `max-outstanding-requests` events are in flight, so that nothing waits in a buffer (see
+ * `pullInFlight`). Behind `produce` over a `Pullable`, and `kinesisSink` over an iterable.
  * @internal
  */
-export function producePulled(settings: ProducerSettings, env: ProducerEnvironment): (events: Iterable<ProducerEvent>) => Observable<SendResult> {
+export function producePulled(
+  settings: ProducerSettings,
+  env: ProducerEnvironment,
+  flushes: Observable<unknown> = NEVER,
+): (events: Iterable<ProducerEvent> | AsyncIterable<ProducerEvent>) => Observable<SendResult> {
   return (events) =>
     defer(() => {
-      const run = startRun(settings, env, NEVER);
+      const run = startRun(settings, env, flushes);
       return pullInFlight<ProducerEvent, SendResult>({ max: settings.maxOutstanding, refuse: run.refuse }, run.pipeline)(events).pipe(finalize(run.release));
     });
 }
@@ -227,25 +235,29 @@ export function producePulled(settings: ProducerSettings, env: ProducerEnvironme
  *   calls, and retried with backoff when refused, until `kpl.RecordTtl`; then they fail with
  *   `RecordExpiredError` naming the last cause. Errors that retrying cannot fix (no such stream,
  *   access denied, a malformed request) fail the records at once with that error.
- * - At most `akka.max-outstanding-requests` events are in flight; further events wait in a buffer of
- *   `maxBufferedEvents` (default 100 × `max-outstanding-requests`) and beyond that fail at once
- *   with `ProducerOverflowError`.
+ * - At most `akka.max-outstanding-requests` events are in flight. Over a `pullable` source the next
+ *   event is pulled only when one of them has its result; over any other Observable further events
+ *   wait in a buffer of `maxBufferedEvents` (default 100 × `max-outstanding-requests`) and beyond
+ *   that fail at once with `ProducerOverflowError`.
  *
  * Feeding many events. An RxJS source cannot be paused, and a synchronous one (`from(array)`,
  * `range`) pushes all its events during `subscribe`, before Kinesis has acknowledged any: they can
  * only wait in the buffer (or be refused beyond it), and each event is held until its result is out.
- * To send a large batch (a file, a million generated events), do not push it through `produce`:
- * hand an `Iterable` or `AsyncIterable` (a generator, a line reader) to `kinesisSink`, which pulls
- * events only as slots free, so memory stays bounded whatever the batch's size; or, when every
- * result matters, `await producer.ready()` before each `KinesisProducer.send`. `produce` is for
- * sources that arrive over time (messages, requests), where the buffer absorbs bursts.
+ * To send a large batch (a file, a million generated events), make it an `Iterable` or
+ * `AsyncIterable` (a generator, a line reader) and pipe `pullable(generator())` straight into
+ * `produce`: events are then pulled only as slots free, so memory stays bounded whatever the batch's
+ * size. Any operator between the two pushes again (map inside the generator instead).
+ * `kinesisSink(conf)(generator())` does the same and returns a Promise; `await producer.ready()`
+ * before each `KinesisProducer.send` is the imperative way. Other sources are for events that arrive
+ * over time (messages, requests), where the buffer absorbs bursts.
  *
  * The output errors only when the producer cannot work at all: the shard map cannot be loaded
- * within `RecordTtl` (or the stream does not exist), or the source errors.
+ * within `RecordTtl` (or the stream does not exist), or the source errors (or the iterable behind
+ * a `pullable` throws).
  *
  * @example
  * orders$.pipe(map(toEvent), produce(producerConf(config, 'orders'))).subscribe(logResult);
- * await kinesisSink(producerConf(config, 'orders'))(readOrders(file)); // a large batch, pulled
+ * pullable(readOrders(file)).pipe(produce(producerConf(config, 'orders'))).subscribe(logResult); // a large batch, pulled
  *
  * @param conf from `producerConf(config, name)`
  * @param deps Kinesis port or client, scheduler, logger

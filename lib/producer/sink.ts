@@ -6,7 +6,6 @@ import { filter, isObservable, take, type Observable } from 'rxjs';
 import type { ProducerConf } from '../config/producer-config';
 import type { ProducerEvent } from '../model/producer-event';
 import { isSendFailed, type SendResult } from '../model/send-result';
-import { KinesisProducer } from './kinesis-producer';
 import { produce, producePulled, producerEnvironment, type ProducerDeps } from './produce';
 import { producerSettings, type ProduceOptions } from './settings';
 
@@ -33,47 +32,14 @@ function drainObservable(events: Observable<ProducerEvent>, conf: ProducerConf, 
   return drain(() => events.pipe(produce(conf, deps, options)));
 }
 
-/** A synchronous iterable is pulled straight into the pipeline, as many events as there are free slots. */
-function drainIterable(events: Iterable<ProducerEvent>, conf: ProducerConf, deps: ProducerDeps, options: ProduceOptions): Promise<void> {
+/** An iterable is pulled straight into the pipeline, only while slots are free. */
+function drainIterable(
+  events: Iterable<ProducerEvent> | AsyncIterable<ProducerEvent>,
+  conf: ProducerConf,
+  deps: ProducerDeps,
+  options: ProduceOptions,
+): Promise<void> {
   return drain(() => producePulled(producerSettings(conf, options), producerEnvironment(conf, deps))(events));
-}
-
-/** An async iterable is read one event at a time, through a `KinesisProducer`, while a slot is free. */
-async function drainAsyncIterable(events: AsyncIterable<ProducerEvent>, conf: ProducerConf, deps: ProducerDeps, options: ProduceOptions): Promise<void> {
-  const producer = KinesisProducer.create(conf, deps, options);
-  let failure: { readonly error: unknown } | undefined;
-  let onFailure!: (error: unknown) => void;
-  const failed = new Promise<never>((_, reject) => (onFailure = reject));
-  failed.catch(() => undefined);
-  const fail = (error: unknown) => {
-    if (failure !== undefined) return;
-    failure = { error };
-    onFailure(error);
-  };
-  // Results are watched as a stream: no Promise per event.
-  const watching = producer.results$.subscribe({ next: (result) => (isSendFailed(result) ? fail(result.reason) : undefined), error: fail });
-  const iterator = events[Symbol.asyncIterator]();
-  let exhausted = false;
-  try {
-    while (failure === undefined) {
-      if (producer.outstandingCount >= conf.maxOutstandingRequests) {
-        await Promise.race([producer.ready(), failed]);
-        continue;
-      }
-      const step = await iterator.next();
-      if (step.done === true) {
-        exhausted = true;
-        break;
-      }
-      producer.events.next(step.value);
-    }
-    if (failure === undefined) await Promise.race([producer.stop(), failed]);
-  } finally {
-    watching.unsubscribe();
-    producer.destroy();
-    if (!exhausted) await iterator.return?.();
-  }
-  if (failure !== undefined) throw failure.error;
 }
 
 /**
@@ -84,10 +50,11 @@ async function drainAsyncIterable(events: AsyncIterable<ProducerEvent>, conf: Pr
  * Backpressure, honestly: an Observable cannot be paused, so over an Observable the producer holds
  * at most `akka.max-outstanding-requests` events in flight and buffers up to `maxBufferedEvents`
  * more (beyond that the sink rejects with `ProducerOverflowError`). Over an `Iterable` or
- * `AsyncIterable` it pulls the next event only when fewer than `max-outstanding-requests` are in
- * flight, so memory stays bounded whatever the source's size; this is the way to send a large
- * batch. A synchronous iterable (an array, a generator) is pulled as many events at a time as there
- * are free slots, which is also the fastest way in.
+ * `AsyncIterable` (or a `pullable` of one) it pulls the next event only when fewer than
+ * `max-outstanding-requests` are in flight, so memory stays bounded whatever the source's size;
+ * this is the way to send a large batch, as `pullable(events).pipe(produce(conf))` is with the
+ * operator. A synchronous iterable (an array, a generator) is pulled as many events at a time as
+ * there are free slots, which is also the fastest way in; an async one one event at a time.
  *
  * @example
  * await kinesisSink(producerConf(config, 'my-producer'))(from(events));
@@ -100,7 +67,6 @@ export function kinesisSink(
 ): (events: ProducerEventSource) => Promise<void> {
   return (events) => {
     if (isObservable(events)) return drainObservable(events, conf, deps, options);
-    if (Symbol.asyncIterator in events) return drainAsyncIterable(events, conf, deps, options);
     return drainIterable(events, conf, deps, options);
   };
 }

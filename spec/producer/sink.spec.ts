@@ -147,6 +147,29 @@ describe('kinesisSink', () => {
       expect(done.error).to.equal(boom);
     });
 
+    it('reject with the cause of the first failure from an async iterable, and close it', async () => {
+      const scheduler = virtualTime();
+      let closed = false;
+      let pulled = 0;
+      async function* generate(): AsyncGenerator<ProducerEvent> {
+        try {
+          yield* events(3);
+          yield { partitionKey: '', payload: 'x' };
+          for (const event of events(1000)) {
+            pulled += 1;
+            yield event;
+          }
+        } finally {
+          closed = true;
+        }
+      }
+      const done = state(kinesisSink(conf({}, { 'max-outstanding-requests': 10 }), { kinesis: kinesisWith(scheduler, 1), scheduler })(generate()));
+      await settle(scheduler);
+      expect(done.error).to.be.instanceOf(InvalidRecordError);
+      expect(closed).to.equal(true);
+      expect(pulled).to.be.at.most(10);
+    });
+
     it('drain an async iterable to the end', async () => {
       const scheduler = virtualTime();
       const kinesis = kinesisWith(scheduler, 2);
