@@ -12,6 +12,7 @@ import type { ProducerEvent } from '../../lib/model/producer-event';
 import { isSendSuccessful, type SendResult } from '../../lib/model/send-result';
 import type { GetRecordsOutput, KinesisPort, Shard } from '../../lib/ports/kinesis-port';
 import { produce } from '../../lib/producer/produce';
+import { pullable } from '../../lib/producer/pullable';
 import { freshStreamPerTest } from './fresh-stream';
 
 interface StoredUserRecord {
@@ -58,7 +59,7 @@ describe('produce on kinesis-local', function () {
   this.timeout(120_000);
   const fixture = freshStreamPerTest(4);
 
-  const confFor = (name: string) => producerConf(decodeKinesisConfig({ producer: { 'stream-name': name } }), 'producer');
+  const confFor = (name: string, akka: Record<string, unknown> = {}) => producerConf(decodeKinesisConfig({ producer: { 'stream-name': name, akka } }), 'producer');
 
   it('puts 10,000 events with random keys into 4 shards, each exactly once, in the shard its hash key belongs to', async function () {
     const events = randomEvents(10_000);
@@ -107,5 +108,36 @@ describe('produce on kinesis-local', function () {
     // Some records went to the children, which the producer found by refreshing its map.
     const children = new Set(shards.filter((s) => s.parentShardId === parent!.shardId).map((s) => s.shardId));
     expect(delivered.some((r) => children.has(r.shardId))).to.equal(true);
+  });
+
+  it('pulls from an async generator through pullable no further ahead than max-outstanding-requests, every event stored once', async function () {
+    const events = randomEvents(3000);
+    const limit = 200;
+    let yielded = 0;
+    let answered = 0;
+    let mostAhead = 0;
+    async function* source(): AsyncGenerator<ProducerEvent> {
+      for (const event of events) {
+        mostAhead = Math.max(mostAhead, yielded - answered);
+        yielded += 1;
+        yield event;
+      }
+    }
+    const results = await lastValueFrom(
+      pullable(source()).pipe(
+        produce(confFor(fixture.stream, { 'max-outstanding-requests': limit }), { kinesis: fixture.client }),
+        map((result) => {
+          answered += 1;
+          return result;
+        }),
+        toArray(),
+      ),
+    );
+
+    expect(results.filter(isSendSuccessful)).to.have.length(events.length);
+    expect(mostAhead, 'events taken from the generator and not yet answered').to.be.at.most(limit);
+    expect(mostAhead, 'the limit was reached, so the bound was tested').to.be.at.least(limit / 2);
+    const { records } = await readAll(fixture.port, fixture.stream);
+    expect(records.map((r) => r.payload).sort()).to.deep.equal(events.map((e) => e.payload as string).sort());
   });
 });
