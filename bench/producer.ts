@@ -23,6 +23,11 @@
  *     both, with the seed's default of 1000 events in flight and with 20,000; and again with the
  *     default RateLimit (150 %), which is what a real 4-shard stream would allow: 1000 records/s
  *     and 1 MiB/s per shard, so for 100-byte records the limits alone cap the ratio near 10x.
+ *     Each row says which side bounds it: how busy the producer's event loop was, and the CPU time
+ *     per event of the producer's process and of kinesalite's. Plain records are bound by the
+ *     emulator's cost per Kinesis record; aggregated ones by the producer's cost per event (with
+ *     1000 in flight, by the round trip of each request), so the ratio is about the quotient of
+ *     the two, whatever the machine.
  * (c) peak RSS while (a) runs, sampled every 10 ms, each measurement in a fresh process. Pulled
  *     through `pullable`, `produce()` holds at most max-outstanding-requests events; a synchronous
  *     push source cannot be paused, so `produce()` over `range(0, 1e6)` holds the whole million
@@ -245,26 +250,47 @@ const phases: Record<string, Phase> = {
  * kinesalite in a process of its own (on 127.0.0.1), so that the emulator's work does not share an
  * event loop with the producer's.
  */
-async function kinesaliteProcess(): Promise<{ endpoint: string; stop: () => void }> {
+async function kinesaliteProcess(): Promise<{ endpoint: string; stop: () => void; cpuMicros: () => Promise<number> }> {
   const port = await freePort();
   const options = JSON.stringify({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 1000 });
-  const child = spawn(process.execPath, ['-e', `require('kinesalite')(${options}).listen(${port}, '127.0.0.1', () => console.log('ready'))`], {
+  // It answers a message with the CPU time it has used, so that a run can say which side was busy.
+  const script =
+    `require('kinesalite')(${options}).listen(${port}, '127.0.0.1', () => console.log('ready'));` +
+    `process.on('message', () => { const u = process.cpuUsage(); process.send(u.user + u.system); });`;
+  const child = spawn(process.execPath, ['-e', script], {
     cwd: join(__dirname, '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
-  await once(child.stdout, 'data');
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+  await once(child.stdout!, 'data');
+  const cpuMicros = async (): Promise<number> => {
+    const answer = once(child, 'message');
+    child.send('cpu');
+    const [micros] = (await answer) as [number];
+    return micros;
+  };
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill(), cpuMicros };
 }
 
-async function kinesaliteRun(count: number, kpl: Record<string, unknown>, akka: Record<string, unknown>): Promise<{ ms: number; count: number }> {
+async function kinesaliteRun(count: number, kpl: Record<string, unknown>, akka: Record<string, unknown>): Promise<Figure> {
   const emulator = await kinesaliteProcess();
   const client = kinesisClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, http1: true });
   try {
     const port = awsKinesisPort(client);
     await lastValueFrom(port.createStream(STREAM, SHARDS), { defaultValue: undefined });
+    const emulatorCpuBefore = await emulator.cpuMicros();
+    const cpuBefore = process.cpuUsage();
+    const loopBefore = performance.eventLoopUtilization();
     const start = performance.now();
     const ok = await countSuccesses(pullable(eventsUpTo(count)).pipe(produce(conf(kpl, akka), { kinesis: client })));
-    return { ms: performance.now() - start, count: ok };
+    const ms = performance.now() - start;
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      ms,
+      count: ok,
+      producerBusy: performance.eventLoopUtilization(loopBefore).utilization,
+      producerCpuMicros: cpu.user + cpu.system,
+      emulatorCpuMicros: (await emulator.cpuMicros()) - emulatorCpuBefore,
+    };
   } finally {
     client.destroy();
     emulator.stop();
@@ -286,6 +312,10 @@ const kinesalitePhases: Record<string, (count: number) => Promise<{ ms: number; 
 interface Figure {
   readonly ms: number;
   readonly count: number;
+  /** kinesalite runs: the share of the run the producer's event loop was busy, and CPU time of each side. */
+  readonly producerBusy?: number;
+  readonly producerCpuMicros?: number;
+  readonly emulatorCpuMicros?: number;
   readonly peakRssMb?: number;
   readonly startRssMb?: number;
 }
@@ -349,8 +379,14 @@ async function main(): Promise<void> {
     console.log(
       `${label.padEnd(64)} ${`${formatRate(rate(figures))} rec/s`.padStart(14)}` +
         (ratio === undefined ? '' : `   ratio ${ratio.toFixed(2)}x`.padEnd(16)) +
-        (figures[0]!.peakRssMb === undefined ? '' : `   peak RSS ${peak(figures).toFixed(0)} MB`),
+        (figures[0]!.peakRssMb === undefined ? '' : `   peak RSS ${peak(figures).toFixed(0)} MB`) +
+        (figures[0]!.emulatorCpuMicros === undefined ? '' : `   ${whoIsBusy(figures)}`),
     );
+  // Which side bounds a kinesalite run: the producer (its event loop always busy) or the emulator.
+  const whoIsBusy = (figures: readonly Figure[]) => {
+    const perEvent = (key: 'producerCpuMicros' | 'emulatorCpuMicros') => median(figures.map((f) => (f[key] ?? 0) / f.count)).toFixed(1);
+    return `producer loop busy ${(median(figures.map((f) => f.producerBusy ?? 0)) * 100).toFixed(0)} %; CPU µs/event: producer ${perEvent('producerCpuMicros')}, kinesalite ${perEvent('emulatorCpuMicros')}`;
+  };
 
   console.log(`median of ${runs} run(s), each against its own anchor run; node ${process.version}`);
   console.log(`(a) ${EVENTS} events of ${PAYLOAD_BYTES} B, random 16-hex keys, ${SHARDS} shards; goal: ratio ≥ 1.0x`);
