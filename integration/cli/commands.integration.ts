@@ -1,7 +1,7 @@
 /**
- * `tail`, `leases` and `lag` on kinesis-local and dynalite, run in process through `runCli` with
- * endpoint flags, on a stream written with `produce()` (KPL aggregates) and a lease table written
- * through the lease store port.
+ * `tail`, `leases`, `lag` and `rewind` on kinesis-local and dynalite, run in process through
+ * `runCli` with endpoint flags, on a stream written with `produce()` (KPL aggregates) and lease
+ * tables written through the lease store port.
  */
 import { expect } from 'chai';
 import { lastValueFrom, map, range, toArray } from 'rxjs';
@@ -10,6 +10,7 @@ import { runCli } from '../../lib/cli/main';
 import { decodeKinesisConfig, producerConf } from '../../lib/config';
 import { isSendSuccessful } from '../../lib/model/send-result';
 import { awsLeaseStorePort } from '../../lib/ports/aws/dynamo-lease-store';
+import type { LeaseStorePort } from '../../lib/ports/lease-store-port';
 import { awsKinesisPort } from '../../lib/ports/aws/kinesis-adapter';
 import { produce } from '../../lib/producer/produce';
 import { freePort } from '../../localstack/emulators';
@@ -25,12 +26,13 @@ async function run(...argv: string[]): Promise<{ code: number; out: string[]; er
   return { code, out, err };
 }
 
-describe('reactive-kinesis tail, leases and lag', function () {
+describe('reactive-kinesis tail, leases, lag and rewind', function () {
   this.timeout(30_000);
   let endpoints: string[];
   let stream: string;
   let table: string;
   let sequenceOf: Map<string, string>;
+  let leases: LeaseStorePort;
 
   const savedEnv = { id: process.env['AWS_ACCESS_KEY_ID'], secret: process.env['AWS_SECRET_ACCESS_KEY'] };
 
@@ -55,7 +57,7 @@ describe('reactive-kinesis tail, leases and lag', function () {
     expect(results.every(isSendSuccessful)).to.equal(true);
     sequenceOf = new Map(results.filter(isSendSuccessful).map((r) => [String(r.event.payload), r.sequenceNumber]));
 
-    const leases = awsLeaseStorePort(testDynamoDbClient(dl.endpoint));
+    leases = awsLeaseStorePort(testDynamoDbClient(dl.endpoint));
     await lastValueFrom(leases.ensureTable(table), { defaultValue: undefined });
     const base = { leaseCounter: 7, checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 1, parentShardIds: [] };
     await lastValueFrom(leases.createLease(table, { ...base, leaseKey: 'shardId-000000000000', leaseOwner: 'worker-a', checkpoint: 'TRIM_HORIZON' }));
@@ -108,6 +110,34 @@ describe('reactive-kinesis tail, leases and lag', function () {
       ['shardId-000000000001', undefined, 'finished (SHARD_END)'],
     ]);
     expect(lags[0]?.millisBehindLatest).to.be.a('number');
+  });
+
+  it('rewind --to trim-horizon moves every unfinished checkpoint in one conditional write each, owners kept', async () => {
+    const rewound = uniqueName('cli-rewind');
+    await lastValueFrom(leases.ensureTable(rewound), { defaultValue: undefined });
+    const base = { leaseCounter: 7, ownerSwitchesSinceCheckpoint: 1, parentShardIds: [] };
+    const checkpoint = sequenceOf.get('event-0')!;
+    await lastValueFrom(
+      leases.createLease(rewound, { ...base, leaseKey: 'shardId-000000000000', leaseOwner: 'worker-a', checkpoint, checkpointSubSequenceNumber: 2, pendingCheckpoint: checkpoint, pendingCheckpointSubSequenceNumber: 3 }),
+    );
+    await lastValueFrom(leases.createLease(rewound, { ...base, leaseKey: 'shardId-000000000001', checkpoint: 'SHARD_END', checkpointSubSequenceNumber: 0 }));
+
+    const { code, out, err } = await run('rewind', rewound, '--to', 'trim-horizon', ...endpoints);
+    expect(code, err.join('\n')).to.equal(0);
+    expect(out).to.deep.equal([
+      'SHARD                 OWNER     CHECKPOINT',
+      `shardId-000000000000  worker-a  ${checkpoint}/2 → TRIM_HORIZON  rewound`,
+      `shardId-000000000001  -         ${'SHARD_END'.padEnd(`${checkpoint}/2 → TRIM_HORIZON`.length)}  skipped (finished)`,
+      '1 rewound, 1 skipped (finished)',
+    ]);
+    const after = await run('leases', rewound, ...endpoints);
+    expect(after.out.slice(1, 3)).to.deep.equal([
+      'shardId-000000000000  worker-a  8        TRIM_HORIZON  0         -',
+      'shardId-000000000001  -         7        SHARD_END     1         -',
+    ]);
+    const stored = await lastValueFrom(leases.getLease(rewound, 'shardId-000000000000'));
+    expect(stored?.pendingCheckpoint).to.equal(undefined);
+    expect(stored?.pendingCheckpointSubSequenceNumber).to.equal(undefined);
   });
 
   it('a missing stream or table exits 1 with the service\'s reason; an endpoint that is down says so', async () => {

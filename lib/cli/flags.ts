@@ -1,6 +1,7 @@
 /**
  * Command-line flags: `--name value`, `--name=value` and switches, parsed against a list of known
- * flags, with an error that names the command and the closest known flag for anything else.
+ * flags, with an error that names the command and the closest known flag for anything else. A
+ * value flag may be declared repeatable (`--shard a --shard b`); any other flag is given once.
  * @packageDocumentation
  */
 import { suggestKey } from '../config/suggest';
@@ -24,13 +25,17 @@ export interface FlagSpec {
   /** What the value is, for the usage text (`N`, `URL`); absent for a switch, which takes no value. */
   readonly value?: string;
   readonly description: string;
+  /** A value flag that may be given more than once; its values are collected in {@link ParsedFlags.lists}. */
+  readonly repeatable?: boolean;
 }
 
 /** Flags and positional arguments as given. */
 export interface ParsedFlags {
   readonly command: string;
-  /** The value of each value flag given, by name. */
+  /** The value of each value flag given, by name; repeatable flags are in `lists` instead. */
   readonly values: ReadonlyMap<string, string>;
+  /** Every value of each repeatable flag given, in the order given, by name. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
   /** The switches given. */
   readonly switches: ReadonlySet<string>;
   readonly positionals: readonly string[];
@@ -41,11 +46,13 @@ export interface ParsedFlags {
 /**
  * Parses `args` (after the subcommand) against `specs`. `--` ends the flags; everything after it is
  * positional. A value flag takes the next argument unless that looks like a flag itself.
- * @throws UsageError for an unknown flag, a missing or unexpected value, or a flag given twice
+ * @throws UsageError for an unknown flag, a missing or unexpected value, or a flag that is not
+ *   repeatable given twice
  */
 export function parseFlags(command: string, args: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
   const known = new Map(specs.map((spec) => [spec.name, spec]));
   const values = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const switches = new Set<string>();
   const positionals: string[] = [];
   let help = false;
@@ -87,9 +94,10 @@ export function parseFlags(command: string, args: readonly string[], specs: read
       value = next!;
       i += 1;
     }
-    values.set(flag.name, value);
+    if (flag.repeatable === true) lists.set(flag.name, [...(lists.get(flag.name) ?? []), value]);
+    else values.set(flag.name, value);
   }
-  return { command, values, switches, positionals, help };
+  return { command, values, lists, switches, positionals, help };
 }
 
 function unknownFlagMessage(command: string, given: string, known: readonly string[]): string {
@@ -162,6 +170,16 @@ export function textFlag(parsed: ParsedFlags, name: string): string | undefined 
   const text = parsed.values.get(name);
   if (text !== undefined && text.trim() === '') throw new UsageError(`--${name} must not be empty`, parsed.command);
   return text;
+}
+
+/**
+ * Every value of the repeatable flag `--name`, in the order given; empty when it is not given.
+ * @throws UsageError when a value is empty
+ */
+export function listFlag(parsed: ParsedFlags, name: string): string[] {
+  const texts = parsed.lists.get(name) ?? [];
+  if (texts.some((text) => text.trim() === '')) throw new UsageError(`--${name} must not be empty`, parsed.command);
+  return [...texts];
 }
 
 /**

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `reactive-kinesis` command line: `demo`, `tail`, `leases` and `lag`, each a module of its
- * own. {@link runCli} runs one in this process and returns its exit code, so that `npm start` can
- * wrap the demo with local emulators.
+ * The `reactive-kinesis` command line: `demo`, `tail`, `leases`, `lag` and `rewind`, each a module
+ * of its own. {@link runCli} runs one in this process and returns its exit code, so that `npm start`
+ * can wrap the demo with local emulators.
  * @packageDocumentation
  */
 import { describeError } from './aws-flags';
@@ -12,10 +12,11 @@ import { workerCommand } from './demo/worker';
 import { UsageError, parseFlags, type FlagSpec } from './flags';
 import { lagCommand } from './lag';
 import { leasesCommand } from './leases';
+import { rewindCommand } from './rewind';
 import { tailCommand } from './tail';
 
 /** Every subcommand, in the order of the help text. */
-export const COMMANDS: readonly Command[] = [demoCommand, tailCommand, leasesCommand, lagCommand, workerCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, tailCommand, leasesCommand, lagCommand, rewindCommand, workerCommand];
 
 /** The general usage: the commands and where AWS is found. */
 export function mainUsage(): string {

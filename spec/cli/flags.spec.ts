@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { UsageError, choiceFlag, integerFlag, parseFlags, positionals, textFlag, urlFlag, type FlagSpec } from '../../lib/cli/flags';
+import { UsageError, choiceFlag, integerFlag, listFlag, parseFlags, positionals, textFlag, urlFlag, type FlagSpec } from '../../lib/cli/flags';
 
 const SPECS: readonly FlagSpec[] = [
   { name: 'events', value: 'N', description: 'events' },
   { name: 'kill-worker', description: 'kill one' },
   { name: 'endpoint-kinesis', value: 'URL', description: 'endpoint' },
   { name: 'format', value: 'text|json', description: 'format' },
+  { name: 'shard', value: 'SHARD', repeatable: true, description: 'a shard' },
 ];
 
 function usageError(run: () => unknown): UsageError {
@@ -67,6 +68,22 @@ describe('cli/flags', () => {
       expect(usageError(() => parseFlags('demo', ['--kill-worker=yes'], SPECS)).message).to.equal('--kill-worker takes no value, got "yes"');
       expect(usageError(() => parseFlags('demo', ['--events', '1', '--events=2'], SPECS)).message).to.equal('--events is given more than once');
       expect(usageError(() => parseFlags('demo', ['--kill-worker', '--kill-worker'], SPECS)).message).to.equal('--kill-worker is given more than once');
+    });
+  });
+
+  describe('repeatable flags', () => {
+    it('collects every value of a repeatable flag, in order and in both forms, apart from the other values', () => {
+      const parsed = parseFlags('rewind', ['--shard', 'a', '--events', '1', '--shard=b', '--shard', 'a'], SPECS);
+      expect([...parsed.lists]).to.deep.equal([['shard', ['a', 'b', 'a']]]);
+      expect([...parsed.values]).to.deep.equal([['events', '1']]);
+      expect(listFlag(parsed, 'shard')).to.deep.equal(['a', 'b', 'a']);
+    });
+    it('gives an empty list when the flag is absent, and refuses an empty value', () => {
+      expect(listFlag(parseFlags('rewind', [], SPECS), 'shard')).to.deep.equal([]);
+      expect(usageError(() => listFlag(parseFlags('rewind', ['--shard', 'a', '--shard='], SPECS), 'shard')).message).to.equal('--shard must not be empty');
+    });
+    it('still needs a value each time', () => {
+      expect(usageError(() => parseFlags('rewind', ['--shard', 'a', '--shard'], SPECS)).message).to.equal('--shard needs a value (SHARD)');
     });
   });
 

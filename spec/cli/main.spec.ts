@@ -23,7 +23,7 @@ describe('cli/main', () => {
     const { code, out } = await run('--help');
     expect(code).to.equal(0);
     expect(out).to.match(/^usage: reactive-kinesis <command> \[options\]/);
-    for (const name of ['demo', 'tail', 'leases', 'lag']) expect(out).to.match(new RegExp(`^  ${name} +\\S`, 'm'));
+    for (const name of ['demo', 'tail', 'leases', 'lag', 'rewind']) expect(out).to.match(new RegExp(`^  ${name} +\\S`, 'm'));
     expect(out).not.to.match(/^ +worker /m);
   });
 

@@ -27,7 +27,7 @@ import type { DemoOptions } from './demo-options';
 import { Failover, LeaseHoldings } from './holdings';
 import { demoEvent, demoIndexOf } from './payload';
 import { formatProgress, type WorkerState } from './progress';
-import { isWorkerMessage, type WorkerMessage } from './protocol';
+import { isWorkerMessage, type DemoMessage, type WorkerMessage } from './protocol';
 import { exitCodeOf, formatReport, type DemoOutcome, type DemoReport, type LeasesAfterStop } from './report';
 import { ConsumptionTally } from './tally';
 import { forkWorker } from './worker-process';
@@ -116,6 +116,8 @@ class DemoRun {
   private readonly lastSequence = new Map<string, bigint>();
   private readonly startedAt = Date.now();
   private phase: 'spreading' | 'running' | 'ending' = 'spreading';
+  /** Whether the workers were told to start consuming. */
+  private startSent = false;
   private production: Subscription | undefined;
   private produceStartedAt: number | undefined;
   private produceEndedAt: number | undefined;
@@ -245,6 +247,7 @@ class DemoRun {
     switch (message.type) {
       case 'started':
         if (worker.state === 'starting') worker.state = 'running';
+        this.startWhenAllStarted();
         break;
       case 'acquired':
         if (gone) break;
@@ -279,7 +282,21 @@ class DemoRun {
       worker.state = 'exited';
     }
     this.holdings.gone(worker.id);
+    // A worker that died starting must not keep the others waiting.
+    this.startWhenAllStarted();
     this.check();
+  }
+
+  /**
+   * Once every worker has started, tells them all to start consuming, so that they reach the lease
+   * table together however long each process took to load (see `DemoMessage`).
+   */
+  private startWhenAllStarted(): void {
+    if (this.startSent || this.workers.some((worker) => worker.state === 'starting')) return;
+    this.startSent = true;
+    for (const worker of this.workers) {
+      if (worker.state === 'running' && worker.child.connected) worker.child.send({ type: 'start' } satisfies DemoMessage, (error) => error && this.problems.push(`${worker.id}: ${describeError(error)}`));
+    }
   }
 
   private liveWorkers(): WorkerHandle[] {

@@ -29,8 +29,14 @@ export type WorkerMessage =
 
 /** A message from the demo to a worker. */
 export type DemoMessage =
+  /**
+   * Every worker has started: begin consuming. Workers wait for it so that they reach the lease
+   * table together, however long each process took to load, and share the shards from the first
+   * take round rather than one taking all and the other stealing (which redelivers).
+   */
+  | { readonly type: 'start' }
   /** Everything is consumed: stop gracefully (final checkpoints, leases released) and exit. */
-  { readonly type: 'stop' };
+  | { readonly type: 'stop' };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
@@ -61,7 +67,7 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
 
 /** True when `value` is a {@link DemoMessage}. */
 export function isDemoMessage(value: unknown): value is DemoMessage {
-  return isObject(value) && value['type'] === 'stop';
+  return isObject(value) && (value['type'] === 'start' || value['type'] === 'stop');
 }
 
 /** What a worker process is told on its command line. */

@@ -38,7 +38,7 @@ import { UsageError, positionals } from '../flags';
 import { demoConsumerConf } from './demo-config';
 import { encodeRuns } from './index-runs';
 import { demoIndexOf } from './payload';
-import { decodeWorkerSetup, isDemoMessage, type WorkerMessage, type WorkerSetup } from './protocol';
+import { decodeWorkerSetup, isDemoMessage, type DemoMessage, type WorkerMessage, type WorkerSetup } from './protocol';
 
 /** How often a worker reports (and then commits) what it consumed. */
 export const REPORT_INTERVAL_MILLIS = 100;
@@ -47,10 +47,22 @@ export const REPORT_INTERVAL_MILLIS = 100;
 export interface DemoChannel {
   /** Completes once the message is written to the channel (the demo reads it even if this process dies next). */
   send(message: WorkerMessage): Observable<void>;
+  /** Emits when the demo says start: every worker is up. */
+  readonly start$: Observable<unknown>;
   /** Emits when the demo says stop, or goes away. */
   readonly stop$: Observable<unknown>;
   /** Closes the channel, so that nothing keeps the process alive. */
   close(): void;
+}
+
+/** The first message of `type` from the demo. */
+function demoMessages(type: DemoMessage['type']): Observable<DemoMessage> {
+  // The result selector keeps the message alone (Node passes a send handle too).
+  return fromEvent(process, 'message', (message: unknown) => message).pipe(
+    filter(isDemoMessage),
+    filter((message) => message.type === type),
+    take(1),
+  );
 }
 
 /** The channel `fork` opened to this process. */
@@ -64,8 +76,8 @@ function processChannel(): DemoChannel {
             process.send(message, undefined, undefined, (error: Error | null) => (error == null ? resolve() : reject(error)));
           }),
       ),
-    // The result selector keeps the message alone (Node passes a send handle too).
-    stop$: merge(fromEvent(process, 'message', (message: unknown) => message).pipe(filter(isDemoMessage)), fromEvent(process, 'disconnect')).pipe(take(1)),
+    start$: demoMessages('start'),
+    stop$: merge(demoMessages('stop'), fromEvent(process, 'disconnect')).pipe(take(1)),
     close: () => {
       if (process.connected) process.disconnect();
     },
@@ -93,8 +105,9 @@ function reportThenCommit(batch: readonly CommittableEvent<ConsumerEvent>[], cau
 }
 
 /**
- * The worker's work: consume with `shards$` until `stop$`, telling the demo over `channel` when it
- * starts, which shards it takes and ends, and what it consumed (every 100 ms, before committing
+ * The worker's work: tell the demo it has started and wait for its start signal (a stop before it
+ * ends the work at once), then consume with `shards$` until `stop$`, telling the demo over
+ * `channel` which shards it takes and ends, and what it consumed (every 100 ms, before committing
  * it), including the shards it has read to the tip of the stream since it took them. Completes
  * after the graceful stop (final checkpoints, leases released); errors when the consumer fails.
  */
@@ -117,7 +130,7 @@ export function consumeAndReport(conf: ConsumerConf, deps: ConsumerDeps, channel
       return shards;
     };
     notify({ type: 'started' });
-    return shards$(conf, { ...deps, onDiagnostic }, { stop$ }).pipe(
+    const consuming = shards$(conf, { ...deps, onDiagnostic }, { stop$ }).pipe(
       mergeMap((shard) =>
         defer(() => {
           reported.delete(shard.shardId);
@@ -133,6 +146,10 @@ export function consumeAndReport(conf: ConsumerConf, deps: ConsumerDeps, channel
       catchError((error: unknown) =>
         concat(channel.send({ type: 'failed', message: describeError(error) }).pipe(catchError(() => EMPTY)), throwError(() => error)).pipe(ignoreElements()),
       ),
+    );
+    return merge(channel.start$.pipe(map(() => true)), stop$.pipe(map(() => false))).pipe(
+      take(1),
+      concatMap((start) => (start ? consuming : EMPTY)),
     );
   });
 }

@@ -13,7 +13,7 @@ const NAMES = { streamName: 'demo-s', tableName: 'demo-s-leases' };
 const EVENTS = 400;
 
 /** A channel that keeps every message; `consumed` sends complete as `consumedSent` says. */
-function recordingChannel(consumedSent: () => Observable<void> = () => of(undefined)): DemoChannel & { readonly messages: WorkerMessage[] } {
+function recordingChannel(consumedSent: () => Observable<void> = () => of(undefined), start$: Observable<unknown> = of(undefined)): DemoChannel & { readonly messages: WorkerMessage[] } {
   const messages: WorkerMessage[] = [];
   return {
     messages,
@@ -21,6 +21,7 @@ function recordingChannel(consumedSent: () => Observable<void> = () => of(undefi
       messages.push(message);
       return message.type === 'consumed' ? consumedSent() : of(undefined);
     },
+    start$,
     stop$: NEVER,
     close: () => undefined,
   };
@@ -108,5 +109,32 @@ describe('cli/demo/worker consumeAndReport', () => {
     expect(error).to.be.instanceOf(StreamNotFoundError);
     const failed = channel.messages.find((m) => m.type === 'failed');
     expect(failed).to.deep.equal({ type: 'failed', message: (error as Error).message });
+  });
+
+  it('touches neither the lease table nor the stream until the demo says start', () => {
+    const start = new Subject<void>();
+    const channel = recordingChannel(undefined, start);
+    consumeAndReport(demoConsumerConf(NAMES, 'w1', 3000), { kinesis, leases, scheduler }, channel, stop).subscribe();
+    runUntil(scheduler, 5_000);
+    expect(channel.messages, 'started, and nothing else').to.deep.equal([{ type: 'started' }]);
+    expect(leases.tableNames(), 'not even the lease table created').to.deep.equal([]);
+
+    scheduler.schedule(() => start.next(), 0);
+    runUntil(scheduler, 10_000);
+    expect(consumed(channel.messages).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: EVENTS }, (_, i) => i));
+    stop.next();
+    runUntil(scheduler, 11_000);
+  });
+
+  it('ends at once, having consumed nothing, when told to stop before it was told to start', () => {
+    const channel = recordingChannel(undefined, NEVER);
+    let completed = false;
+    consumeAndReport(demoConsumerConf(NAMES, 'w1', 3000), { kinesis, leases, scheduler }, channel, stop).subscribe({ complete: () => (completed = true) });
+    runUntil(scheduler, 1_000);
+    stop.next();
+    runUntil(scheduler, 1_001);
+    expect(completed).to.equal(true);
+    expect(channel.messages).to.deep.equal([{ type: 'started' }]);
+    expect(leases.tableNames()).to.deep.equal([]);
   });
 });
