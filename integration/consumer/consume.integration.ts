@@ -1,7 +1,8 @@
 /**
  * consume$ against kinesis-local and dynalite, in real time with a 1.5 s failover: workers share
- * the shards, take over from a worker that stops, rebalance when one joins, resume from the
- * checkpoint (inside an aggregate too), and read a split parent to its end before its children.
+ * the shards, take over from a worker that stops, rebalance when one joins (by graceful handoffs,
+ * nothing delivered twice), resume from the checkpoint (inside an aggregate too), and read a split
+ * parent to its end before its children.
  */
 import { expect } from 'chai';
 import { lastValueFrom } from 'rxjs';
@@ -68,15 +69,23 @@ describe('consume$ on kinesis-local and dynalite', function () {
     await waitFor('b to hold every shard', async () => (await stream.owners())['b'] === 4, 5000);
     await waitFor('the second records', () => coversAll(b.texts(), second));
 
+    // c joins while records come in: b checkpoints each shard c asks for before handing it over,
+    // so nothing is delivered twice.
+    const fromB = b.deliveries.length;
     const c = start('c');
-    await waitFor('b and c to share the shards', async () => {
-      const owners = await stream.owners();
-      return owners['b'] === 2 && owners['c'] === 2;
-    });
     const third = texts('third', 200);
     await stream.put(third);
-    await waitFor('the third records', () => coversAll([...b.texts(), ...c.texts()], third));
+    await waitFor('b and c to share the shards, no handoff pending', async () => {
+      const leases = await stream.leases();
+      const owners = await stream.owners();
+      return owners['b'] === 2 && owners['c'] === 2 && leases.every((l) => l.checkpointOwner === undefined);
+    });
+    const fourth = texts('fourth', 200);
+    await stream.put(fourth);
+    await waitFor('the third and fourth records', () => coversAll([...b.texts(), ...c.texts()], [...third, ...fourth]));
     expect(c.shardsRead()).to.have.length(2);
+    const delivered = [...b.deliveries.slice(fromB), ...c.deliveries].map((d) => d.text);
+    expect(delivered.sort(), 'each record once').to.deep.equal([...third, ...fourth].sort());
   });
 
   it('a restart resumes from the checkpoint and delivers again what was not committed, inside an aggregate too', async function () {

@@ -19,9 +19,10 @@ import { shards$ } from './shards';
  * holds a bounded number of events.
  *
  * Cold, and each subscription is a worker of its own, with its own leases. Workers with the same
- * lease table share the shards: each shard is read by one of them at a time, a worker that stops
- * or dies hands its shards over, and events after the last checkpoint are delivered again to the
- * next holder (at least once).
+ * lease table share the shards: each shard is read by one of them at a time, and a worker that
+ * stops or dies hands its shards over. When a worker joins, the others hand it its share after a
+ * final checkpoint, so nothing committed is delivered again; after a worker dies, events after
+ * its last checkpoint are delivered again to the next holder (at least once).
  *
  * Stopping: unsubscribing is a graceful stop (reading stops, the committed prefix of each shard is
  * checkpointed, then its lease released, each step bounded by `worker.shutdownTimeoutMillis`),

@@ -4,12 +4,16 @@
  *
  * ```
  * lease coordinator ── LeaseAcquired(shard) ──▶ { shardId, events$: shardPipeline(shard) ⧺ release }
+ *                   ├─ LeaseHandoff(shard) ────▶ stops that shard as its stop() does
  *                   └─ LeaseLost(shard) ───────▶ ends that shard's pipeline only
  * ```
  *
  * One coordinator per subscription (its own take, renew and sync timers), so two subscriptions
  * are two workers. A shard's `events$` ends when:
- * - its lease is lost (another worker took it): at once, writing nothing more;
+ * - another worker asks for its lease (a graceful handoff, how workers rebalance): as on `stop()`,
+ *   reading stops and the committed prefix is checkpointed, then the release hands the lease to
+ *   that worker, which reads on from that checkpoint;
+ * - its lease is lost (its holder fell silent, or a handoff timed out): at once, writing nothing more;
  * - the shard has been read to its end: after every event is committed, the last checkpoint and
  *   SHARD_END are written, and the children become readable (by whichever worker takes them);
  * - `stop$` emits, or `stop()` is called on that shard alone: reading stops, the committed prefix
@@ -83,6 +87,8 @@ interface Acquisition {
   /** `LeaseLost` has come: nothing may be read or written for this acquisition any more. */
   lost: boolean;
   subscribed: boolean;
+  /** The shard's `stop()`. */
+  readonly stop: () => void;
 }
 
 /**
@@ -144,28 +150,33 @@ function leasedShards(wiring: Wiring, lease$: Observable<LeaseEvent>, stopping$:
     return lease$.pipe(
       tap((event) => {
         // Seen here before the pipeline's own `lost$` sees it, and also when nobody reads the shard yet.
-        if (event._tag !== 'LeaseLost') return;
         const acquisition = current.get(event.shardId);
-        if (acquisition !== undefined) acquisition.lost = true;
-        current.delete(event.shardId);
+        if (event._tag === 'LeaseHandoff') {
+          // Another worker asked for the lease: stop as `stop()` does, whose release then hands the
+          // lease over after the final checkpoint, so the other worker reads nothing twice.
+          acquisition?.stop();
+        } else if (event._tag === 'LeaseLost') {
+          if (acquisition !== undefined) acquisition.lost = true;
+          current.delete(event.shardId);
+        }
       }),
       filter((event): event is Acquired => event._tag === 'LeaseAcquired'),
       map((acquired) => {
-        const acquisition: Acquisition = { lost: false, subscribed: false };
-        current.set(acquired.shardId, acquisition);
-        const lost$ = lease$.pipe(filter((event) => event._tag === 'LeaseLost' && event.shardId === acquired.shardId));
         // `stop()` is an imperative edge: its request is replayed, so a pipeline subscribed after
         // it stops at once, and completed, so a second call adds nothing.
         const stopRequest = new ReplaySubject<void>(1);
+        const stop = (): void => {
+          stopRequest.next();
+          stopRequest.complete();
+        };
+        const acquisition: Acquisition = { lost: false, subscribed: false, stop };
+        current.set(acquired.shardId, acquisition);
+        const lost$ = lease$.pipe(filter((event) => event._tag === 'LeaseLost' && event.shardId === acquired.shardId));
         const events$ = readShard(wiring, acquired, acquisition, lost$, merge(stopping$, stopRequest)).pipe(
           finalize(() => {
             if (current.get(acquired.shardId) === acquisition) current.delete(acquired.shardId);
           }),
         );
-        const stop = (): void => {
-          stopRequest.next();
-          stopRequest.complete();
-        };
         return { shardId: acquired.shardId, events$, stop };
       }),
     );

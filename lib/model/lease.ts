@@ -41,6 +41,7 @@ export type LeaseChanges = Partial<
     | 'endingHashKey'
     | 'pendingCheckpoint'
     | 'pendingCheckpointSubSequenceNumber'
+    | 'checkpointOwner'
   >
 >;
 

@@ -17,12 +17,26 @@ export type LeaseWriteResult =
 /** The outcome of a (possibly conditional) delete. */
 export type LeaseDeleteResult = { readonly _tag: 'Deleted' } | { readonly _tag: 'ConditionFailed' };
 
-/** A conditional update: applied only while the stored counter (and owner, when given) match. */
+/**
+ * A conditional update: applied only while the stored counter (and owner and checkpoint owner,
+ * when given) match.
+ */
 export interface LeaseUpdate {
-  /** The counter the caller last saw; the write sets it to `expectedCounter + 1`. */
+  /** The counter the caller last saw; the write sets it to `expectedCounter + 1` unless `keepCounter`. */
   readonly expectedCounter: number;
   /** When present, the stored owner must also equal this (`null`: there must be no owner). */
   readonly expectedOwner?: string | null;
+  /**
+   * When present, the stored `checkpointOwner` must also equal this (`null`: there must be none,
+   * the KCL 3.x renewal's `attribute_not_exists(checkpointOwner)`).
+   */
+  readonly expectedCheckpointOwner?: string | null;
+  /**
+   * Leaves the counter as it is (the KCL 3.x `initiateGracefulLeaseHandoff`), so the holder's
+   * renewals still match it and only their checkpoint-owner condition tells them of the handoff.
+   * Such an update must set or remove something.
+   */
+  readonly keepCounter?: boolean;
   readonly set?: LeaseChanges;
   readonly remove?: readonly RemovableLeaseAttribute[];
   /** Adds 1 to `ownerSwitchesSinceCheckpoint` (a take that changes the owner). */
@@ -48,8 +62,8 @@ export interface LeaseStorePort {
   /**
    * Applies `update` to the lease if its condition holds, returning the lease as written; a missing
    * lease is `ConditionFailed`. Setting `childShardIds` to an empty list removes them. An update
-   * that cannot be expressed (one attribute both set and removed, or the owner switches both set
-   * and incremented) is a `LeaseStoreError` with code `InvalidUpdate`, not retryable, and writes nothing.
+   * that cannot be expressed (one attribute both set and removed, the owner switches both set
+   * and incremented, or `keepCounter` with nothing to change) is a `LeaseStoreError` with code `InvalidUpdate`, not retryable, and writes nothing.
    */
   updateLease(tableName: string, leaseKey: string, update: LeaseUpdate): Observable<LeaseWriteResult>;
   /**

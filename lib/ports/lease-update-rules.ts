@@ -18,6 +18,7 @@ const SETTABLE: ReadonlySet<string> = new Set<keyof LeaseChanges>([
   'endingHashKey',
   'pendingCheckpoint',
   'pendingCheckpointSubSequenceNumber',
+  'checkpointOwner',
 ]);
 
 const REMOVABLE: ReadonlySet<string> = new Set<RemovableLeaseAttribute>([
@@ -41,7 +42,8 @@ export function checkExpectedCounter(operation: string, counter: number): void {
 
 /**
  * @throws LeaseStoreError `InvalidUpdate` for a bad counter, an attribute that cannot be set or
- *   removed, or one changed twice (set and removed, or set and incremented)
+ *   removed, one changed twice (set and removed, or set and incremented), or an update that keeps
+ *   the counter and changes nothing (DynamoDB has no empty update)
  */
 export function checkLeaseUpdate(update: LeaseUpdate): void {
   checkExpectedCounter('UpdateItem', update.expectedCounter);
@@ -54,4 +56,7 @@ export function checkLeaseUpdate(update: LeaseUpdate): void {
   const twice = set.filter((name) => remove.includes(name));
   if (update.incrementOwnerSwitches === true && set.includes('ownerSwitchesSinceCheckpoint')) twice.push('ownerSwitchesSinceCheckpoint');
   if (twice.length > 0) throw invalidLeaseUpdate('UpdateItem', `${twice.join(', ')} changed twice in one update`);
+  if (update.keepCounter === true && set.length === 0 && remove.length === 0 && update.incrementOwnerSwitches !== true) {
+    throw invalidLeaseUpdate('UpdateItem', 'an update that keeps the counter must change something');
+  }
 }

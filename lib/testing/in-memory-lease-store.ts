@@ -44,8 +44,8 @@ export type ForcedLeaseChanges = LeaseChanges & { readonly remove?: readonly Rem
 /**
  * The lease table in memory, implementing `LeaseStorePort` and `LeaseStoreAdminPort` with
  * DynamoDB's conditional semantics: `createLease` only when the key is free, `updateLease` only
- * while the stored counter (and owner, when given; `null` meaning no owner) match, adding 1 to the
- * counter on every update; `ConditionFailed` is a value; a missing table fails with
+ * while the stored counter (and owner and checkpoint owner, when given; `null` meaning none) match,
+ * adding 1 to the counter on every update but one with `keepCounter`; `ConditionFailed` is a value; a missing table fails with
  * `LeaseTableNotFoundError`; `ensureTable` and `deleteTable` are idempotent. Leases are copied on
  * the way in and out.
  *

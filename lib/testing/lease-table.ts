@@ -1,7 +1,7 @@
 /**
  * One in-memory lease table and DynamoDB's conditional-write semantics over it, as
  * `LeaseStorePort` documents them: every update is conditional on the counter (and optionally the
- * owner) and adds 1 to it; a failed condition is a value. Leases are copied on the way in and out,
+ * owner and checkpoint owner) and adds 1 to it unless it keeps the counter; a failed condition is a value. Leases are copied on the way in and out,
  * so a caller can never change what the table holds except through a write.
  * @packageDocumentation
  */
@@ -44,18 +44,19 @@ function checkLease(operation: string, lease: Lease): void {
   }
 }
 
-/** The lease after `set`, `remove` and the owner-switch increment, with the counter moved on by 1. */
+/** The lease after `set`, `remove` and the owner-switch increment, with the counter moved on by 1 unless `keepCounter`. */
 export function applyChanges(
   lease: Lease,
   set: LeaseChanges = {},
   remove: readonly RemovableLeaseAttribute[] = [],
   incrementOwnerSwitches = false,
+  keepCounter = false,
 ): Lease {
   const next: Record<string, unknown> = { ...lease };
   for (const [name, value] of Object.entries(set)) if (value !== undefined) next[name] = value;
   for (const name of remove) delete next[name];
   if (incrementOwnerSwitches) next['ownerSwitchesSinceCheckpoint'] = lease.ownerSwitchesSinceCheckpoint + 1;
-  next['leaseCounter'] = lease.leaseCounter + 1;
+  if (!keepCounter) next['leaseCounter'] = lease.leaseCounter + 1;
   return copyLease(next as unknown as Lease);
 }
 
@@ -80,13 +81,14 @@ export class LeaseTable {
     return { _tag: 'Written', lease: this.store(lease) };
   }
 
-  /** UpdateItem conditional on the counter and, when given, the owner (`null`: no owner). */
+  /** UpdateItem conditional on the counter and, when given, the owner and checkpoint owner (`null`: none). */
   update(leaseKey: string, update: LeaseUpdate): LeaseWriteResult {
     checkLeaseUpdate(update);
     const current = this.items.get(leaseKey);
     if (current === undefined || current.leaseCounter !== update.expectedCounter) return CONDITION_FAILED;
     if (update.expectedOwner !== undefined && (current.leaseOwner ?? null) !== update.expectedOwner) return CONDITION_FAILED;
-    const next = applyChanges(current, update.set, update.remove, update.incrementOwnerSwitches === true);
+    if (update.expectedCheckpointOwner !== undefined && (current.checkpointOwner ?? null) !== update.expectedCheckpointOwner) return CONDITION_FAILED;
+    const next = applyChanges(current, update.set, update.remove, update.incrementOwnerSwitches === true, update.keepCounter === true);
     return { _tag: 'Written', lease: this.store(next) };
   }
 

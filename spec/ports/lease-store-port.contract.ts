@@ -265,6 +265,59 @@ export function leaseStorePortContract(name: string, setup: () => Promise<LeaseS
         expect((await stored('shardId-1'))?.leaseCounter).to.equal(0);
       });
 
+      it('must set and remove the checkpoint owner, and check it: equal, different, or none', async function () {
+        await create(newLease('shardId-1', { leaseOwner: 'worker-1' }));
+        const marked = written(
+          await once(port.updateLease(table, 'shardId-1', { expectedCounter: 0, expectedCheckpointOwner: null, set: { checkpointOwner: 'worker-1' } })),
+        );
+        expect(marked).to.deep.equal(newLease('shardId-1', { leaseOwner: 'worker-1', leaseCounter: 1, checkpointOwner: 'worker-1' }));
+        expect(await once(port.updateLease(table, 'shardId-1', { expectedCounter: 1, expectedCheckpointOwner: null }))).to.deep.equal({
+          _tag: 'ConditionFailed',
+        });
+        expect(await once(port.updateLease(table, 'shardId-1', { expectedCounter: 1, expectedCheckpointOwner: 'worker-9' }))).to.deep.equal({
+          _tag: 'ConditionFailed',
+        });
+        const renewed = written(await once(port.updateLease(table, 'shardId-1', { expectedCounter: 1, expectedCheckpointOwner: 'worker-1' })));
+        expect(renewed.leaseCounter).to.equal(2);
+        const cleared = written(
+          await once(port.updateLease(table, 'shardId-1', { expectedCounter: 2, expectedCheckpointOwner: 'worker-1', remove: ['checkpointOwner'] })),
+        );
+        expect(cleared).to.deep.equal(newLease('shardId-1', { leaseOwner: 'worker-1', leaseCounter: 3 }));
+        expect(await once(port.updateLease(table, 'shardId-1', { expectedCounter: 3, expectedCheckpointOwner: 'worker-1' }))).to.deep.equal({
+          _tag: 'ConditionFailed',
+        });
+        expect((await stored('shardId-1'))?.leaseCounter).to.equal(3);
+      });
+
+      it('must leave the counter as it is with keepCounter, so a write on the same counter still matches', async function () {
+        await create(newLease('shardId-1', { leaseOwner: 'victim', leaseCounter: 4 }));
+        const handoff = {
+          expectedCounter: 4,
+          expectedOwner: 'victim',
+          expectedCheckpointOwner: null,
+          keepCounter: true,
+          set: { leaseOwner: 'thief', checkpointOwner: 'victim' },
+        } as const;
+        const initiated = written(await once(port.updateLease(table, 'shardId-1', handoff)));
+        expect(initiated).to.deep.equal(newLease('shardId-1', { leaseOwner: 'thief', leaseCounter: 4, checkpointOwner: 'victim' }));
+        expect(await once(port.updateLease(table, 'shardId-1', handoff)), 'a second handoff').to.deep.equal({ _tag: 'ConditionFailed' });
+        // A renewal that does not know of handoffs still matches the counter.
+        expect(written(await once(port.updateLease(table, 'shardId-1', { expectedCounter: 4 }))).leaseCounter).to.equal(5);
+        expect(await once(port.updateLease(table, 'shardId-1', { ...handoff, expectedCheckpointOwner: 'victim', expectedCounter: 4 }))).to.deep.equal({
+          _tag: 'ConditionFailed',
+        });
+        expect(normalized(await stored('shardId-1'))).to.deep.equal(normalized(newLease('shardId-1', { leaseOwner: 'thief', leaseCounter: 5, checkpointOwner: 'victim' })));
+      });
+
+      it('must reject an update that keeps the counter and changes nothing, writing nothing', async function () {
+        await create(newLease('shardId-1', { leaseOwner: 'worker-1' }));
+        const error = await failure(port.updateLease(table, 'shardId-1', { expectedCounter: 0, keepCounter: true }));
+        expect(error).to.be.instanceOf(LeaseStoreError);
+        expect((error as LeaseStoreError).code).to.equal('InvalidUpdate');
+        expect((error as LeaseStoreError).retryable).to.equal(false);
+        expect(await stored('shardId-1')).to.deep.equal(newLease('shardId-1', { leaseOwner: 'worker-1' }));
+      });
+
       it('must write on each subscription, so a repeated update finds its own counter moved on', async function () {
         await create(newLease('shardId-1'));
         const renew$ = port.updateLease(table, 'shardId-1', { expectedCounter: 0 });

@@ -1,7 +1,7 @@
 /**
  * Which leases a worker takes and which it steals in one round: the KCL 2.x lease taker
- * (`DynamoDBLeaseTaker`, kcl-kpl-spec §4.3) as a pure function, with two deliberate changes for a
- * fast and even start.
+ * (`DynamoDBLeaseTaker`, kcl-kpl-spec §4.3) as a pure function, with deliberate changes for
+ * rebalancing without redelivery and for a fast and even start.
  *
  * The KCL's round, kept here:
  * 1. `available` = every lease nobody owns or whose owner let it expire (see `lease-observations`).
@@ -15,6 +15,13 @@
  *    target) leases, at least 1 when needed > 1, at most `maxLeasesToStealAtOneTime`.
  *
  * What differs, and why:
+ * - **Steals are graceful handoffs.** A KCL 2.x steal takes the lease at once; the victim learns
+ *   it at its next renewal and stops without a checkpoint, so the thief reads again everything
+ *   since the victim's last checkpoint. Here the coordinator asks for a stolen lease as KCL 3.x
+ *   does (`checkpointOwner`), and the victim checkpoints before it hands it over. While that
+ *   goes on the lease counts for this worker, and once it is handed over it is taken like any
+ *   lease that names this worker; such a lease does not hold the next steal back as a free lease
+ *   would (needed counts it), so rebalancing does not slow down to one lease every two rounds.
  * - **No grab-everything rule.** The KCL takes every "very old" lease at once, ignoring the target
  *   (new leases count as very old), so the first worker to scan a fresh table takes every shard and
  *   the others then steal them back one per round, each steal interrupting a shard that had just
@@ -31,7 +38,12 @@
  *
  * Also:
  * - Leases already at SHARD_END are finished: nobody takes them and they count for nobody.
- * - Leases with `checkpointOwner` set are in a KCL 3.x handoff and are left alone.
+ * - A lease with `checkpointOwner` set whose counter still moves is in a KCL 3.x handoff: it
+ *   counts for its new owner (`leaseOwner`) already, and is never stolen. Its new owner takes it
+ *   when the old owner has handed it over (the marker is gone), or itself once the handoff is
+ *   overdue (`gracefulLeaseHandoffTimeoutMillis` + failover after it began, the KCL leader's
+ *   `blockedOnPendingCheckpoint`). Once its counter has stood still for the failover time (the old
+ *   owner died) it is available to any worker, like any expired lease.
  * - A lease the table says is ours but that this worker does not hold (a restart under the same
  *   worker id, or a renewal whose answer was lost) is taken back first.
  * - `excluded` leases (released by this worker a moment ago) are never taken, so another worker
@@ -42,7 +54,7 @@
  * @packageDocumentation
  */
 import type { Lease } from '../../model/lease';
-import { isAvailable, isVeryOld, type LeaseObservations, type ObservedLease } from './lease-observations';
+import { isAvailable, isExpired, isHandoffOverdue, isVeryOld, type LeaseObservations, type ObservedLease } from './lease-observations';
 
 /** The knobs of the strategy (the KCL's names). */
 export interface AssignmentSettings {
@@ -52,6 +64,8 @@ export interface AssignmentSettings {
   readonly maxLeasesForWorker: number;
   /** The most leases stolen in one round; 0 never steals. */
   readonly maxLeasesToStealAtOneTime: number;
+  /** How long the old owner of a handoff may take to checkpoint and hand the lease over (KCL 3.x default 30000). */
+  readonly gracefulLeaseHandoffTimeoutMillis: number;
 }
 
 /** What one round decides from. */
@@ -72,9 +86,12 @@ export interface AssignmentInput {
 
 /** The decision of one round. */
 export interface Assignment {
-  /** Available leases to take (unowned, expired, or ours but not held), in order of preference. */
+  /**
+   * Available leases to take (unowned, expired, ours but not held, or handed to us and overdue), in
+   * order of preference.
+   */
   readonly take: readonly Lease[];
-  /** Leases of a live worker to take over. */
+  /** Leases of a live worker to ask for: a graceful handoff, never one already in a handoff. */
   readonly steal: readonly Lease[];
   /** The share this worker aims at. */
   readonly target: number;
@@ -96,7 +113,20 @@ export function assignLeases(input: AssignmentInput): Assignment {
   let mine = 0;
   for (const observed of assignable) {
     const { leaseKey, leaseOwner } = observed.lease;
-    if (held.has(leaseKey) && leaseOwner === workerId) {
+    if (inHandoff(observed, nowMillis, failoverTimeMillis)) {
+      // The old owner is checkpointing before it hands the lease to `leaseOwner`: it counts for the
+      // new owner already, and nobody else may touch it. The new owner takes it once the old owner
+      // has given it up, or after the handoff timed out.
+      if (leaseOwner === workerId) {
+        if (isHandoffOverdue(observed, nowMillis, settings.gracefulLeaseHandoffTimeoutMillis, failoverTimeMillis) && !excluded.has(leaseKey)) {
+          available.push(observed);
+        } else {
+          mine += 1;
+        }
+      } else if (leaseOwner !== undefined) {
+        byOwner.set(leaseOwner, [...(byOwner.get(leaseOwner) ?? []), observed]);
+      }
+    } else if (held.has(leaseKey) && leaseOwner === workerId) {
       mine += 1;
     } else if (leaseOwner === workerId || isAvailable(observed, nowMillis, failoverTimeMillis)) {
       if (!excluded.has(leaseKey)) available.push(observed);
@@ -113,30 +143,40 @@ export function assignLeases(input: AssignmentInput): Assignment {
   const nothing: Assignment = { take: [], steal: [], target, workers, mine };
   if (assignable.length === 0 || needed <= 0) return nothing;
 
-  if (available.length > 0) {
-    const ordered = [...available].sort(byPreference(workerId, nowMillis, failoverTimeMillis));
-    return { ...nothing, take: ordered.slice(0, needed).map((o) => o.lease) };
-  }
+  const take = [...available]
+    .sort(byPreference(workerId, nowMillis, failoverTimeMillis))
+    .slice(0, needed)
+    .map((o) => o.lease);
+  // Leases already ours (handed over after an earlier steal, most often) do not hold a steal back:
+  // they are that steal's end, not a free lease.
+  const stillNeeded = needed - take.length;
+  if (stillNeeded <= 0 || available.some((o) => o.lease.leaseOwner !== workerId)) return { ...nothing, take };
 
   const victim = mostLoaded(byOwner, workerId);
-  if (victim === undefined) return nothing;
+  if (victim === undefined) return { ...nothing, take };
   const [, victimLeases] = victim;
   let count = 0;
   if (victimLeases.length >= target) {
-    count = Math.min(needed, victimLeases.length - target);
-    if (count === 0 && needed > 1) count = 1;
+    count = Math.min(stillNeeded, victimLeases.length - target);
+    if (count === 0 && stillNeeded > 1) count = 1;
   }
   count = Math.min(count, settings.maxLeasesToStealAtOneTime);
-  const steal = [...victimLeases]
+  const steal = victimLeases
+    .filter((o) => o.lease.checkpointOwner === undefined)
     .sort((a, b) => preference(workerId, a.lease.leaseKey) - preference(workerId, b.lease.leaseKey))
     .slice(0, count)
     .map((o) => o.lease);
-  return { ...nothing, steal };
+  return { ...nothing, take, steal };
 }
 
-/** Finished leases and leases in a KCL 3.x handoff are nobody's business here. */
+/** Finished leases are nobody's business here. */
 function isAssignable(observed: ObservedLease): boolean {
-  return observed.lease.checkpoint !== 'SHARD_END' && observed.lease.checkpointOwner === undefined;
+  return observed.lease.checkpoint !== 'SHARD_END';
+}
+
+/** A handoff whose old owner is alive: `checkpointOwner` set and the counter still moving. */
+function inHandoff(observed: ObservedLease, nowMillis: number, failoverTimeMillis: number): boolean {
+  return observed.lease.checkpointOwner !== undefined && !isExpired(observed, nowMillis, failoverTimeMillis);
 }
 
 /** Ours first, then very old, then the rest; ties by this worker's hash order. */

@@ -1,7 +1,8 @@
 /**
  * The lease coordinator of one consumer: it keeps the lease table in step with the stream's
- * shards, takes, renews and steals leases in a KCL-compatible way, and tells the consumer which
- * shards it may read (`LeaseAcquired`) and which it must stop reading (`LeaseLost`).
+ * shards, takes, renews and hands over leases in a KCL-compatible way, and tells the consumer which
+ * shards it may read (`LeaseAcquired`), which it must give up after a final checkpoint
+ * (`LeaseHandoff`) and which it must stop reading at once (`LeaseLost`).
  *
  * Subscribing to {@link LeaseCoordinator.events$} runs, on the injected scheduler:
  * 1. start-up: the table is created unless it exists, then one shard sync (ListShards, every page;
@@ -12,17 +13,46 @@
  *    an unseen peer; the table confirms or refutes that), and then `takeIntervalMillis` after each
  *    round ends (a quarter of it after losing a race for a free lease): scan the
  *    table, judge expiry by counters ({@link observeLeases}), decide ({@link assignLeases}), take
- *    each chosen lease with a write conditional on the counter seen (owner := this worker, counter
- *    + 1, `ownerSwitchesSinceCheckpoint` + 1 when it had another owner, as the KCL's `takeLease`).
- *    A throttled scan skips the round; a throttled take is tried {@link TAKE_ATTEMPTS} times.
- * 3. renewals every failover / 3 − epsilon: each held lease gets a write conditional on its counter.
- *    A throttled or failed renewal is retried with backoff for as long as the lease is still
- *    valid here; a failed condition, or no successful write for failover − epsilon since the last
- *    one began, loses the lease (`LeaseLost`). A locally expired lease is never renewed, so a
- *    worker cut off from the table stops reading before anyone else may take its shards.
+ *    each chosen lease with a write conditional on the counter (and `checkpointOwner`) seen (owner
+ *    := this worker, counter + 1, `checkpointOwner` removed, `ownerSwitchesSinceCheckpoint` + 1
+ *    when another worker read it last, as the KCL's `takeLease`), and ask for each lease to steal
+ *    (see handoffs below). A throttled scan skips the round; a throttled write is tried
+ *    {@link TAKE_ATTEMPTS} times.
+ * 3. renewals every failover / 3 − epsilon: each held lease gets a write conditional on its counter
+ *    and on `checkpointOwner` being absent (KCL 3.x). A throttled or failed renewal is retried with
+ *    backoff for as long as the lease is still valid here; a failed condition that is not a
+ *    handoff, or no successful write for failover − epsilon since the last one began, loses the
+ *    lease (`LeaseLost`). A locally expired lease is never renewed, so a worker cut off from the
+ *    table stops reading before anyone else may take its shards.
  * 4. shard sync every `shardSyncIntervalMillis` (and cleanup of finished leases, when enabled).
  * 5. every `parentShardPollIntervalMillis`, held leases whose parents are not finished are checked
  *    again; `LeaseAcquired` is emitted only once a shard may be read (`shard-readiness`).
+ *
+ * Handoffs (the KCL 3.x graceful handoff, kcl-kpl-spec §4.7), how leases move between live workers:
+ * - the thief asks: owner := thief, `checkpointOwner` := victim, the counter left alone,
+ *   conditional on the counter seen and on no `checkpointOwner`. The thief neither holds nor reads
+ *   the lease yet; it counts it as its own when it balances.
+ * - the victim's next write fails its `checkpointOwner` condition; reading the lease back shows
+ *   `checkpointOwner` = this worker on our counter, so it is a handoff, not a loss: the write is
+ *   done again conditional on the counter and on `checkpointOwner` = this worker (the fence of
+ *   every later write of the victim, since the lease names the thief now), and `LeaseHandoff` is
+ *   emitted. The pipeline stops, checkpoints what was committed, and calls `release`, which
+ *   completes the handoff: `checkpointOwner` removed, counter + 1, owner still the thief. A lease
+ *   not yet announced is handed over at once.
+ * - the thief takes the lease at its next round, as a lease that names it but that it does not hold.
+ * - timeouts: the victim hands the lease over by itself, without a final checkpoint (`LeaseLost`),
+ *   at its first renewal `gracefulLeaseHandoffTimeoutMillis` after it noticed. The thief takes the
+ *   lease by itself (a take, so the counter moves and the old owner's writes fail) once
+ *   `gracefulLeaseHandoffTimeoutMillis` + failover have passed since it asked, and anybody takes it
+ *   once its counter has stood still for the failover time (the victim died).
+ *
+ * Interop: a KCL 3.x worker answers our request as ours answer its leader's; a lease its leader
+ * assigns to us is taken at our next round, and one it hands to us once the handoff is over. A KCL
+ * 2.x worker does not know `checkpointOwner`: its renewals, conditional on the counter only, go on
+ * succeeding, so it keeps reading while the table names the thief, until the thief's overdue take
+ * moves the counter and the 2.x worker's next write fails: a steal, 40 s late, with the
+ * redelivery a steal brings. A KCL 2.x taker that steals or takes a lease in a handoff leaves
+ * `checkpointOwner` in place; our workers then leave that lease to its owner until it expires.
  *
  * {@link LeaseCoordinator.checkpoint}, {@link LeaseCoordinator.shardEnded} and
  * {@link LeaseCoordinator.release} write to held leases on behalf of the shard pipelines. All writes
@@ -35,7 +65,8 @@
  * lost leases are values and end only their shard.
  *
  * One Subject is used, at the one imperative edge: `checkpoint`, `shardEnded` and `release` are
- * called by the shard pipelines, and a lease they find lost must also appear on `events$`.
+ * called by the shard pipelines, and a lease they find lost or asked for must also appear on
+ * `events$` (a renewal's handoff goes the same way).
  * Everything else is timers and per-instance state.
  * @packageDocumentation
  */
@@ -95,7 +126,13 @@ export type LeaseEvent =
       readonly hashKeyRange?: HashKeyRange;
     }
   /** This worker no longer holds the lease: stop reading the shard, and do not checkpoint it. */
-  | { readonly _tag: 'LeaseLost'; readonly shardId: string };
+  | { readonly _tag: 'LeaseLost'; readonly shardId: string }
+  /**
+   * Another worker asked for the lease (a KCL 3.x graceful handoff): stop reading the shard,
+   * checkpoint what is done, then call {@link LeaseCoordinator.release}, which hands the lease over.
+   * The lease stays valid here until then, or until the handoff times out (`LeaseLost` then).
+   */
+  | { readonly _tag: 'LeaseHandoff'; readonly shardId: string };
 
 /** The per-consumer lease coordinator. */
 export interface LeaseCoordinator {
@@ -109,8 +146,8 @@ export interface LeaseCoordinator {
   readonly events$: Observable<LeaseEvent>;
   /**
    * Writes `position` (a record position, not a sentinel) as the shard's checkpoint, conditional on
-   * the held counter and owner; resets `ownerSwitchesSinceCheckpoint` and removes any pending
-   * checkpoint. A success counts as a renewal. A failed condition, or a lease no longer valid here,
+   * the held counter and owner (during a handoff: on `checkpointOwner` being this worker); resets
+   * `ownerSwitchesSinceCheckpoint` and removes any pending checkpoint. A success counts as a renewal. A failed condition, or a lease no longer valid here,
    * gives `LeaseLost` (also emitted on `events$`). Throttling and other store faults arrive on the
    * error channel; the caller retries. Works while `events$` is not subscribed, as long as the lease
    * is still valid.
@@ -126,8 +163,9 @@ export interface LeaseCoordinator {
   /**
    * Gives a held lease up after the final checkpoint: removes the owner (counter + 1) conditional
    * on the held counter, so another worker can take it at its next take round instead of waiting
-   * for it to expire (the KCL drops the lease and lets it expire). This worker will not take it
-   * back for a failover period. Completes without writing when the lease is not held; a throttled
+   * for it to expire (the KCL drops the lease and lets it expire). After `LeaseHandoff` it
+   * completes the handoff instead: removes `checkpointOwner` (counter + 1), leaving the lease to
+   * the worker that asked for it. This worker will not take it back for a failover period. Completes without writing when the lease is not held; a throttled
    * write is retried while the lease is valid, then given up (the lease then expires by itself).
    */
   release(shardId: string): Observable<void>;
@@ -153,12 +191,37 @@ interface HeldLease {
   uncertain: boolean;
   /** A renewal (with its retries) is under way. */
   renewing: boolean;
+  /**
+   * Set once another worker has asked for the lease (`checkpointOwner` is this worker): the
+   * scheduler time by which the lease is handed over, checkpointed or not.
+   */
+  handoffUntil?: number;
 }
 
 /** The outcome of one write to a held lease. */
 type HeldWrite = { readonly _tag: 'Written'; readonly lease: Lease } | { readonly _tag: 'Lost' };
 
 const LOST: HeldWrite = { _tag: 'Lost' };
+
+/** A handoff this worker asked for, as written. */
+interface HandoffStarted {
+  readonly _tag: 'HandoffStarted';
+  readonly lease: Lease;
+  /** When the write was sent: the handoff's timeout counts from here. */
+  readonly at: number;
+}
+
+/** The observations with the handoffs just started: the next scan then keeps their start time. */
+function withHandoffs(observations: LeaseObservations, outcomes: ReadonlyArray<{ readonly _tag: string }>): LeaseObservations {
+  const started = outcomes.filter((o): o is HandoffStarted => o._tag === 'HandoffStarted');
+  if (started.length === 0) return observations;
+  const next = new Map(observations);
+  for (const { lease, at } of started) {
+    const before = observations.get(lease.leaseKey);
+    next.set(lease.leaseKey, { lease, counterChangedAtMillis: before?.counterChangedAtMillis ?? at, handoffSinceMillis: at });
+  }
+  return next;
+}
 
 /** Marks a take lost to another worker's take of the same free lease. */
 const CONTENDED = { _tag: 'Contended' } as const;
@@ -228,6 +291,24 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
   const validFor = (startedAt: number): number => startedAt + conf.failoverTimeMillis - conf.epsilonMillis;
 
   /**
+   * The conditions every write to a held lease carries besides its counter. Normally: no
+   * `checkpointOwner` (as the KCL 3.x renewer requires), so a handoff asked for by another worker
+   * fails the write instead of being overlooked. During a handoff the lease names the new owner,
+   * and what authorises this worker's writes is `checkpointOwner` naming it.
+   */
+  const fence = (update: LeaseUpdate, entry: HeldLease): LeaseUpdate => {
+    if (entry.handoffUntil === undefined) return { ...update, expectedCheckpointOwner: null };
+    const { expectedOwner: _owner, ...rest } = update;
+    return { ...rest, expectedCheckpointOwner: workerId };
+  };
+
+  /** Another worker asked for the lease: tell the pipeline, which checkpoints and then calls `release`. */
+  const startHandoff = (shardId: string, entry: HeldLease): void => {
+    entry.handoffUntil = now() + conf.gracefulLeaseHandoffTimeoutMillis;
+    if (entry.announced && held.get(shardId) === entry) notices.next({ _tag: 'LeaseHandoff', shardId });
+  };
+
+  /**
    * One conditional write to a held lease, in its lane, bounded by the lease's validity. Resolves a
    * failed condition that follows an errored write by reading the lease back.
    * @param build the update, from the lease as currently held (evaluated when the lane is free)
@@ -244,7 +325,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       defer(() => {
         if ((options.requireHeld && held.get(shardId) !== entry) || now() >= entry.validUntil) return of(LOST);
         const startedAt = now();
-        const update = build(entry.lease);
+        const update = fence(build(entry.lease), entry);
         return store.updateLease(tableName, shardId, update).pipe(
           tap({ error: () => (entry.uncertain = true) }),
           concatMap((result): Observable<HeldWrite> => {
@@ -254,17 +335,28 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
               entry.uncertain = false;
               return of(result);
             }
-            if (!entry.uncertain || afterReadBack) return of(LOST);
+            const uncertain = entry.uncertain && !afterReadBack;
+            // A new handoff fails the write on its marker; only the stored lease tells it from a loss.
+            const mayBeHandoff = entry.handoffUntil === undefined;
+            if (!uncertain && !mayBeHandoff) return of(LOST);
             return store.getLease(tableName, shardId).pipe(
               concatMap((stored) => {
                 entry.uncertain = false;
-                if (stored === undefined || stored.leaseCounter !== update.expectedCounter + 1) return of(LOST);
-                if (options.done?.(stored) === true) {
+                if (stored === undefined) return of(LOST);
+                // Our own earlier write went through after all (its answer was lost).
+                const applied = uncertain && stored.leaseCounter === update.expectedCounter + 1;
+                if (applied && options.done?.(stored) === true) {
                   entry.lease = stored;
                   return of<HeldWrite>({ _tag: 'Written', lease: stored });
                 }
-                if (stored.leaseOwner !== workerId) return of(LOST);
-                // Our own earlier write went through after all; write again on top of it.
+                if (mayBeHandoff && stored.checkpointOwner === workerId && (applied || stored.leaseCounter === update.expectedCounter)) {
+                  entry.lease = stored;
+                  startHandoff(shardId, entry);
+                  return attempt(true);
+                }
+                if (!applied) return of(LOST);
+                if (entry.handoffUntil === undefined ? stored.leaseOwner !== workerId : stored.checkpointOwner !== workerId) return of(LOST);
+                // Write again on top of it.
                 entry.lease = stored;
                 return attempt(true);
               }),
@@ -291,16 +383,42 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
 
   // ------------------------------------------------------------------ renewals
 
+  /**
+   * Hands a lease in a handoff over to its new owner: a write conditional on the counter (and on
+   * `checkpointOwner` being this worker) that removes `checkpointOwner` and moves the counter on,
+   * so the new owner sees the lease free for it, and nothing this worker might still write can land.
+   */
+  const transfer = (shardId: string, entry: HeldLease): Observable<never> =>
+    writeHeld(shardId, entry, (lease) => ({ expectedCounter: lease.leaseCounter, remove: ['checkpointOwner'] }), {
+      requireHeld: false,
+      done: (stored) => stored.checkpointOwner === undefined,
+    }).pipe(
+      retry({ delay: retryWhileValid(entry) }),
+      catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
+      ignoreElements(),
+    );
+
+  /** Gives a lease in a handoff up at once: unannounced (nothing to checkpoint), or overdue (`LeaseLost`). */
+  const handOver = (shardId: string, entry: HeldLease): Observable<LeaseEvent> =>
+    defer(() => {
+      releasedAt.set(shardId, now());
+      return concat(lose(shardId, entry), transfer(shardId, entry));
+    });
+
   const renew = (shardId: string, entry: HeldLease): Observable<LeaseEvent> =>
     defer(() => {
       if (held.get(shardId) !== entry) return EMPTY;
       if (now() >= entry.validUntil) return lose(shardId, entry);
+      if (entry.handoffUntil !== undefined && now() >= entry.handoffUntil) return handOver(shardId, entry);
       // A renewal still retrying, or another write on its way (which renews when it succeeds), is enough.
       if (entry.renewing || lanes.isBusy(shardId)) return EMPTY;
       entry.renewing = true;
       return writeHeld(shardId, entry, (lease) => ({ expectedCounter: lease.leaseCounter }), { requireHeld: true }).pipe(
         retry({ delay: retryWhileValid(entry) }),
-        concatMap((result) => (result._tag === 'Written' ? EMPTY : lose(shardId, entry))),
+        concatMap((result) => {
+          if (result._tag !== 'Written') return lose(shardId, entry);
+          return entry.handoffUntil !== undefined && !entry.announced ? handOver(shardId, entry) : EMPTY;
+        }),
         catchError((error: unknown) => (isRetryable(error) ? lose(shardId, entry) : throwError(() => error))),
         finalize(() => (entry.renewing = false)),
       );
@@ -339,10 +457,14 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       const firstAttemptAt = now();
       let attemptAt = firstAttemptAt;
       let uncertain = false;
+      // The shard's last reader is the checkpoint owner of a handoff, else the owner.
+      const lastReader = lease.checkpointOwner ?? lease.leaseOwner;
       const update: LeaseUpdate = {
         expectedCounter: lease.leaseCounter,
+        expectedCheckpointOwner: lease.checkpointOwner ?? null,
         set: { leaseOwner: workerId },
-        incrementOwnerSwitches: lease.leaseOwner !== undefined && lease.leaseOwner !== workerId,
+        ...(lease.checkpointOwner === undefined ? {} : { remove: ['checkpointOwner'] as const }),
+        incrementOwnerSwitches: lastReader !== undefined && lastReader !== workerId,
       };
       const write$ = defer(() => {
         attemptAt = now();
@@ -362,7 +484,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
           // An attempt that errored may have taken the lease after all.
           return store.getLease(tableName, lease.leaseKey).pipe(
             map((stored) =>
-              stored !== undefined && stored.leaseOwner === workerId && stored.leaseCounter === lease.leaseCounter + 1
+              stored !== undefined && stored.leaseOwner === workerId && stored.leaseCounter === lease.leaseCounter + 1 && stored.checkpointOwner === undefined
                 ? { lease: stored, since: firstAttemptAt }
                 : undefined,
             ),
@@ -372,6 +494,48 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
           if (taken !== undefined) return hold(taken.lease, taken.since, observations);
           return contendable ? of(CONTENDED) : EMPTY;
         }),
+        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
+      );
+    });
+
+  /**
+   * Asks the owner of `lease` for it (KCL 3.x `initiateGracefulLeaseHandoff`): owner := this
+   * worker, `checkpointOwner` := the old owner, the counter left alone, conditional on the counter
+   * seen and on no handoff being under way. This worker does not hold the lease yet: the old owner
+   * sees the handoff at its next renewal, checkpoints, and hands the lease over, and a later take
+   * round takes it. Emits the lease as written, with the time of the write.
+   */
+  const initiateHandoff = (lease: Lease): Observable<HandoffStarted> =>
+    defer(() => {
+      const victim = lease.leaseOwner;
+      if (victim === undefined || lease.checkpointOwner !== undefined) return EMPTY;
+      let attemptAt = now();
+      let uncertain = false;
+      const update: LeaseUpdate = {
+        expectedCounter: lease.leaseCounter,
+        expectedOwner: victim,
+        expectedCheckpointOwner: null,
+        keepCounter: true,
+        set: { leaseOwner: workerId, checkpointOwner: victim },
+      };
+      return defer(() => {
+        attemptAt = now();
+        return store.updateLease(tableName, lease.leaseKey, update);
+      }).pipe(
+        tap({ error: () => (uncertain = true) }),
+        retry({
+          count: TAKE_ATTEMPTS - 1,
+          delay: (error: unknown, attempt) =>
+            isRetryable(error) ? timer(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), scheduler) : throwError(() => error),
+        }),
+        concatMap((result): Observable<Lease | undefined> => {
+          if (result._tag === 'Written') return of(result.lease);
+          if (!uncertain) return of(undefined);
+          return store.getLease(tableName, lease.leaseKey).pipe(
+            map((stored) => (stored !== undefined && stored.leaseOwner === workerId && stored.checkpointOwner === victim ? stored : undefined)),
+          );
+        }),
+        concatMap((written) => (written === undefined ? EMPTY : of<HandoffStarted>({ _tag: 'HandoffStarted', lease: written, at: attemptAt }))),
         catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
       );
     });
@@ -392,12 +556,12 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
         });
         return merge(
           from(plan.take).pipe(mergeMap((lease) => take(lease, observations, true))),
-          from(plan.steal).pipe(mergeMap((lease) => take(lease, observations, false))),
+          from(plan.steal).pipe(mergeMap((lease) => initiateHandoff(lease))),
         ).pipe(
           toArray(),
           map((outcomes): TakeRound => ({
-            loop: { observations, first: false },
-            events: outcomes.filter((o): o is LeaseEvent => o !== CONTENDED),
+            loop: { observations: withHandoffs(observations, outcomes), first: false },
+            events: outcomes.filter((o): o is LeaseEvent => o !== CONTENDED && o._tag !== 'HandoffStarted'),
             pauseMillis: outcomes.includes(CONTENDED)
               ? conf.contendedTakeIntervalMillis
               : loop.first
@@ -430,7 +594,9 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       toArray(),
       concatMap((parents) => {
         const byId = new Map(parents);
-        if (held.get(shardId) !== entry || entry.announced || !isReadyToConsume(entry.lease, (key) => byId.get(key))) return EMPTY;
+        if (held.get(shardId) !== entry || entry.announced || entry.handoffUntil !== undefined || !isReadyToConsume(entry.lease, (key) => byId.get(key))) {
+          return EMPTY;
+        }
         entry.announced = true;
         return of(acquired(shardId, entry));
       }),
@@ -530,7 +696,13 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
           ownerSwitchesSinceCheckpoint: 0,
           ...(childShardIds.length > 0 ? { childShardIds } : {}),
         },
-        remove: ['leaseOwner', 'pendingCheckpoint', 'pendingCheckpointSubSequenceNumber'],
+        // A shard that ends during a handoff is finished for its new owner too.
+        remove: [
+          'leaseOwner',
+          'pendingCheckpoint',
+          'pendingCheckpointSubSequenceNumber',
+          ...(lease.checkpointOwner === undefined ? [] : (['checkpointOwner'] as const)),
+        ],
       });
       const end$ = writeHeld(shardId, entry, update, { requireHeld: true, done: (stored) => stored.checkpoint === 'SHARD_END' }).pipe(
         map((result): CheckpointWriteResult => {
@@ -551,6 +723,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       if (entry === undefined) return EMPTY;
       held.delete(shardId);
       releasedAt.set(shardId, now());
+      if (entry.handoffUntil !== undefined) return transfer(shardId, entry);
       const update = (lease: Lease): LeaseUpdate => ({ expectedCounter: lease.leaseCounter, expectedOwner: workerId, remove: ['leaseOwner'] });
       return writeHeld(shardId, entry, update, { requireHeld: false, done: (stored) => stored.leaseOwner === undefined }).pipe(
         retry({ delay: retryWhileValid(entry) }),

@@ -11,7 +11,10 @@
  * - a lease seen for the first time with an owner gets the time of this scan (we cannot know how
  *   long it has stood still, so its owner gets a full failover period from now);
  * - a lease seen for the first time with no owner is available at once, and counts as "very old";
- * - a lease missing from the scan is forgotten (deleted, or cleaned up after its shard ended).
+ * - a lease missing from the scan is forgotten (deleted, or cleaned up after its shard ended);
+ * - a KCL 3.x handoff (`checkpointOwner` set) keeps the time it was first seen, for as long as the
+ *   same owner and checkpoint owner stand; the counter says nothing of it, as a handoff leaves the
+ *   counter alone.
  * @packageDocumentation
  */
 import type { Lease } from '../../model/lease';
@@ -25,6 +28,11 @@ export interface ObservedLease {
    * seen without an owner: nobody is renewing it, so it has, for our purposes, stood still forever.
    */
   readonly counterChangedAtMillis: number;
+  /**
+   * Scheduler time at which this worker first saw the lease's current handoff (its `leaseOwner`
+   * and `checkpointOwner` pair), or started it; absent when `checkpointOwner` is not set.
+   */
+  readonly handoffSinceMillis?: number;
 }
 
 /** Every lease of the last scan by key. */
@@ -54,9 +62,23 @@ export function observeLeases(previous: LeaseObservations, scanned: readonly Lea
     } else {
       counterChangedAtMillis = nowMillis;
     }
-    next.set(lease.leaseKey, { lease, counterChangedAtMillis });
+    const sameHandoff =
+      before?.handoffSinceMillis !== undefined &&
+      before.lease.checkpointOwner === lease.checkpointOwner &&
+      before.lease.leaseOwner === lease.leaseOwner;
+    const handoffSinceMillis = lease.checkpointOwner === undefined ? undefined : sameHandoff ? before.handoffSinceMillis : nowMillis;
+    next.set(lease.leaseKey, { lease, counterChangedAtMillis, ...(handoffSinceMillis === undefined ? {} : { handoffSinceMillis }) });
   }
   return next;
+}
+
+/**
+ * True when a handoff has waited for its old owner longer than it may: the KCL leader's
+ * `blockedOnPendingCheckpoint` ends at handoff start + `handoffTimeoutMillis` + failover.
+ */
+export function isHandoffOverdue(observed: ObservedLease, nowMillis: number, handoffTimeoutMillis: number, failoverTimeMillis: number): boolean {
+  const since = observed.handoffSinceMillis;
+  return since !== undefined && nowMillis - since >= handoffTimeoutMillis + failoverTimeMillis;
 }
 
 /** True when the counter has stood still for longer than `failoverTimeMillis` of our time. */

@@ -7,8 +7,8 @@
  * `maxLeasesToStealAtOneTime` ← `lease.*`; `shardSyncIntervalMillis`,
  * `cleanupLeasesUponShardCompletion`, `parentShardPollIntervalMillis`,
  * `skipShardSyncAtStartupIfLeasesExist` (`skipAtStartupIfLeasesExist`) ← `shardSync.*`;
- * `initialPosition` ← `initialPosition`. `epsilonMillis`, `takeIntervalMillis` and
- * `storeBackoffMillis` have no seed key and default as below.
+ * `initialPosition` ← `initialPosition`. `epsilonMillis`, `takeIntervalMillis`,
+ * `storeBackoffMillis` and `gracefulLeaseHandoffTimeoutMillis` have no seed key and default as below.
  * @packageDocumentation
  */
 import { ConfigError, type ConfigIssue } from '../../model/errors';
@@ -55,6 +55,13 @@ export interface LeaseCoordinatorSettings {
    * renew interval. Default 200.
    */
   readonly storeBackoffMillis?: number;
+  /**
+   * How long the old owner of a lease in a graceful handoff may take to checkpoint and hand it
+   * over (the KCL 3.x `gracefulLeaseHandoffTimeoutMillis`, default 30000): the old owner then
+   * hands it over without its final checkpoint, and the new owner takes it by itself failover
+   * later.
+   */
+  readonly gracefulLeaseHandoffTimeoutMillis?: number;
 }
 
 /** The settings with defaults filled in and derived periods computed. */
@@ -73,6 +80,8 @@ export interface ResolvedLeaseSettings extends Required<LeaseCoordinatorSettings
 
 /** The KCL's epsilon. */
 export const DEFAULT_EPSILON_MILLIS = 25;
+/** The KCL 3.x default of `gracefulLeaseHandoffTimeoutMillis`. */
+export const DEFAULT_GRACEFUL_LEASE_HANDOFF_TIMEOUT_MILLIS = 30_000;
 /** Default first retry delay of a store call. */
 export const DEFAULT_STORE_BACKOFF_MILLIS = 200;
 /** Attempts of a store or Kinesis call at start-up (ensure table, first shard sync) before giving up. */
@@ -130,6 +139,8 @@ export function resolveLeaseSettings(settings: LeaseCoordinatorSettings): Resolv
   positive('parentShardPollIntervalMillis', settings.parentShardPollIntervalMillis);
   const storeBackoffMillis = settings.storeBackoffMillis ?? DEFAULT_STORE_BACKOFF_MILLIS;
   positive('storeBackoffMillis', storeBackoffMillis);
+  const gracefulLeaseHandoffTimeoutMillis = settings.gracefulLeaseHandoffTimeoutMillis ?? DEFAULT_GRACEFUL_LEASE_HANDOFF_TIMEOUT_MILLIS;
+  positive('gracefulLeaseHandoffTimeoutMillis', gracefulLeaseHandoffTimeoutMillis);
   count('maxLeasesForWorker', 1);
   count('maxLeasesToStealAtOneTime', 0);
   const skipShardSyncAtStartupIfLeasesExist = settings.skipShardSyncAtStartupIfLeasesExist ?? false;
@@ -147,6 +158,7 @@ export function resolveLeaseSettings(settings: LeaseCoordinatorSettings): Resolv
     epsilonMillis,
     takeIntervalMillis,
     storeBackoffMillis,
+    gracefulLeaseHandoffTimeoutMillis,
     skipShardSyncAtStartupIfLeasesExist,
     renewIntervalMillis: Math.floor(renewIntervalMillis),
     contendedTakeIntervalMillis: Math.max(1, Math.ceil(takeIntervalMillis / 4)),

@@ -1,7 +1,9 @@
 /**
  * Builds the conditional UpdateItem for a lease update: the KCL's legacy `Expected` /
  * `AttributeUpdates` semantics written as expressions. Every update is fenced on the counter it
- * expects and moves the counter to `expected + 1`, so two workers can never both win a write.
+ * expects and moves the counter to `expected + 1`, so two workers can never both win a write; the
+ * one exception, `keepCounter` (a KCL 3.x handoff), is fenced on `checkpointOwner` being absent by
+ * its caller, so it too can win only once.
  * @packageDocumentation
  */
 import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
@@ -20,11 +22,12 @@ import { attributeOf, encodeField, LEASE_KEY, type LeaseField } from './lease-it
 export function toUpdateItemInput(tableName: string, leaseKey: string, update: LeaseUpdate): UpdateItemCommandInput {
   checkLeaseUpdate(update);
   const names: Record<string, string> = { '#leaseCounter': attributeOf('leaseCounter') };
-  const values: Record<string, AttributeValue> = {
-    ':expectedCounter': { N: String(update.expectedCounter) },
-    ':newCounter': { N: String(update.expectedCounter + 1) },
-  };
-  const assignments = ['#leaseCounter = :newCounter'];
+  const values: Record<string, AttributeValue> = { ':expectedCounter': { N: String(update.expectedCounter) } };
+  const assignments: string[] = [];
+  if (update.keepCounter !== true) {
+    values[':newCounter'] = { N: String(update.expectedCounter + 1) };
+    assignments.push('#leaseCounter = :newCounter');
+  }
   const removals: string[] = [];
 
   const changes = Object.entries(update.set ?? {}).filter(([, value]) => value !== undefined);
@@ -46,7 +49,8 @@ export function toUpdateItemInput(tableName: string, leaseKey: string, update: L
     removals.push(`#${field}`);
   }
 
-  const clauses = [`SET ${assignments.join(', ')}`];
+  const clauses: string[] = [];
+  if (assignments.length > 0) clauses.push(`SET ${assignments.join(', ')}`);
   if (removals.length > 0) clauses.push(`REMOVE ${removals.join(', ')}`);
   if (update.incrementOwnerSwitches === true) {
     names['#ownerSwitchesSinceCheckpoint'] = attributeOf('ownerSwitchesSinceCheckpoint');
@@ -63,6 +67,15 @@ export function toUpdateItemInput(tableName: string, leaseKey: string, update: L
     } else {
       values[':expectedOwner'] = { S: update.expectedOwner };
       conditions.push('#leaseOwner = :expectedOwner');
+    }
+  }
+  if (update.expectedCheckpointOwner !== undefined) {
+    names['#checkpointOwner'] = attributeOf('checkpointOwner');
+    if (update.expectedCheckpointOwner === null) {
+      conditions.push('attribute_not_exists(#checkpointOwner)');
+    } else {
+      values[':expectedCheckpointOwner'] = { S: update.expectedCheckpointOwner };
+      conditions.push('#checkpointOwner = :expectedCheckpointOwner');
     }
   }
 

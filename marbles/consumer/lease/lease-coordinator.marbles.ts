@@ -1,12 +1,13 @@
 /**
  * Timing of the lease coordinator on virtual time: renew cadence, take rounds, expiry judged by
- * counters, stealing, loss on a failed condition, and renewals under throttling.
+ * counters, graceful handoffs and their timeouts, loss on a failed condition, and renewals under
+ * throttling.
  *
  * Each test diagrams what the coordinator emits and, where the timing of store calls is the point,
  * the calls themselves (a probe around the in-memory store reports each call as it is made).
  */
 import { expect } from 'chai';
-import { Subject, concatMap, defer, filter, ignoreElements, interval, map, merge, tap, type Observable } from 'rxjs';
+import { Subject, concat, concatMap, defer, filter, ignoreElements, interval, map, merge, mergeMap, of, tap, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { Lease } from '../../../lib/model/lease';
 import { CompoundSequenceNumber } from '../../../lib/model/sequence-number';
@@ -65,8 +66,40 @@ const writes = (calls$: Observable<StoreCall>): Observable<string> =>
     map((c) => (c.update?.set?.leaseOwner !== undefined ? 't' : 'r')),
   );
 
-/** `a` acquired, `l` lost. */
-const tags = (events$: Observable<LeaseEvent>): Observable<string> => events$.pipe(map((e) => (e._tag === 'LeaseAcquired' ? 'a' : 'l')));
+/** `a` acquired, `l` lost, `h` handoff asked for. */
+const tags = (events$: Observable<LeaseEvent>): Observable<string> =>
+  events$.pipe(map((e) => (e._tag === 'LeaseAcquired' ? 'a' : e._tag === 'LeaseLost' ? 'l' : 'h')));
+
+/**
+ * Every write and read-back of one lease: `i` a handoff asked for (counter kept), `t` a take,
+ * `c` a checkpoint, `x` a handoff completed (checkpointOwner removed), `r` a renewal, `g` a read-back.
+ */
+const leaseCalls = (calls$: Observable<StoreCall>, leaseKey: string): Observable<string> =>
+  calls$.pipe(
+    filter((c) => c.leaseKey === leaseKey && (c.operation === 'updateLease' || c.operation === 'getLease')),
+    map((c) => {
+      const u = c.update;
+      if (u === undefined) return 'g';
+      if (u.keepCounter === true) return 'i';
+      if (u.set?.leaseOwner !== undefined) return 't';
+      if (u.set?.checkpoint !== undefined) return 'c';
+      if (u.remove?.includes('checkpointOwner') === true) return 'x';
+      return 'r';
+    }),
+  );
+
+/**
+ * The events of a coordinator whose shard pipelines answer a handoff at once, as a pipeline with
+ * everything committed does: a final checkpoint, then the release that hands the lease over.
+ */
+const answeringHandoffs = (coordinator: LeaseCoordinator): Observable<LeaseEvent> =>
+  coordinator.events$.pipe(
+    mergeMap((event) =>
+      event._tag !== 'LeaseHandoff'
+        ? of(event)
+        : concat(of(event), concat(coordinator.checkpoint(event.shardId, new CompoundSequenceNumber('7')), coordinator.release(event.shardId)).pipe(ignoreElements())),
+    ),
+  );
 
 function ownedLease(key: string, owner: string, counter = 5): Lease {
   return { leaseKey: key, leaseOwner: owner, leaseCounter: counter, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [] };
@@ -78,6 +111,23 @@ function renewingWorker(store: InMemoryLeaseStore, owner: string, periodMillis: 
     tap(() => {
       for (const lease of store.leases(TABLE)) if (lease.leaseOwner === owner) store.forceUpdate(TABLE, lease.leaseKey, {});
     }),
+    ignoreElements(),
+  );
+}
+
+/**
+ * A KCL 2.x stand-in holding `keys`: every `periodMillis` it renews each with a write conditional on
+ * the counter it last wrote, knowing nothing of `checkpointOwner`, and drops a lease whose renewal fails.
+ */
+function counterOnlyWorker(store: InMemoryLeaseStore, keys: readonly string[], periodMillis: number, scheduler: TestScheduler): Observable<never> {
+  const counters = new Map(keys.map((key) => [key, store.lease(TABLE, key)?.leaseCounter ?? 0]));
+  return interval(periodMillis, scheduler).pipe(
+    mergeMap(() => [...counters]),
+    mergeMap(([key, counter]) =>
+      store.updateLease(TABLE, key, { expectedCounter: counter }).pipe(
+        tap((result) => (result._tag === 'Written' ? counters.set(key, result.lease.leaseCounter) : counters.delete(key))),
+      ),
+    ),
     ignoreElements(),
   );
 }
@@ -166,32 +216,74 @@ describe('leaseCoordinator (marbles)', () => {
     });
   });
 
-  it('steals towards ceil(leases / workers), one lease per take round', () => {
+  it('hands leases over towards ceil(leases / workers): asked for at the thief\'s round, seen at the victim\'s next renewal, checkpointed, handed over, read from the thief\'s next round', () => {
     testScheduler.run(({ expectObservable }) => {
-      const { store, kinesis, coordinator: a } = setup(4);
-      const b = another(store, kinesis, 'B');
+      const { store, kinesis, calls$, coordinator: b } = setup(4, 'B');
+      const a = another(store, kinesis, 'A');
+      const asked = [0, 1, 2, 3].map(shardId).sort((x, y) => preference('A', x) - preference('A', y))[0] ?? '';
       const bSub =     '^ 19999ms !';
       const aSub =     '5000ms ^ 14999ms !';
-      // B alone holds all 4 by 1000. A joins at 5000: steals one at 5000 (share 2, one unseen peer
-      // assumed, at most 1 at a time) and one at its second round, half a take interval later
-      // (share 2 with two workers). B notices both at its next renewal, at 6616.
-      const bEvents =  '(aa) 996ms (aa) 5612ms (ll)';
-      const aEvents =  '5000ms a 999ms a';
-      expectObservable(tags(b.events$), bSub).toBe(bEvents);
+      // B alone holds all 4 by 1000. A joins at 5000 and asks for one lease (share 2, one unseen
+      // peer assumed, at most 1 at a time), and for a second one at its round at 6000 (the first
+      // counts as its own already). B's renewals at 6616 fail on checkpointOwner; the read-backs
+      // show the handoffs; B renews without that condition, checkpoints, and hands both over. A
+      // takes them at its round at 8000. Nothing is lost.
+      const bEvents =  '(aa) 996ms (aa) 5612ms (hh)';
+      const aEvents =  '8000ms (aa)';
+      // B's calls for the first lease A asks for: taken at 0, renewed at 3308; at 6616 the
+      // renewal fails, is read back, renewed without the condition, then the final checkpoint and
+      // the handoff's completion. (A's writes, the ask at 5000 and the take at 8000, are not probed.)
+      const calls =    't 3307ms r 3307ms (rgrcx)';
+      expectObservable(tags(answeringHandoffs(b)), bSub).toBe(bEvents);
+      expectObservable(tags(a.events$), aSub).toBe(aEvents);
+      expectObservable(leaseCalls(calls$, asked), bSub).toBe(calls);
+      // Between the handoff and A's next round the lease names A, and no checkpoint owner.
+      expectObservable(
+        defer(() => of(store.lease(TABLE, asked))).pipe(map((l) => `${l?.leaseOwner ?? '-'}/${l?.checkpointOwner ?? '-'}`)),
+        '7000ms ^ !',
+      ).toBe('7000ms (x|)', { x: 'A/-' });
+    });
+  });
+
+  it('asks for up to maxLeasesToStealAtOneTime leases in one round', () => {
+    testScheduler.run(({ expectObservable }) => {
+      const { store, kinesis, coordinator: b } = setup(6, 'B');
+      const a = another(store, kinesis, 'A', { maxLeasesToStealAtOneTime: 3 });
+      const aSub =     '5000ms ^ 9999ms !';
+      // 6 leases; first round share 2 (one unseen peer assumed) → 2 asked for at once; at 6000,
+      // share 3 → 1 more. B hands all three over at its renewal at 6616; A takes them at 8000.
+      const aEvents =  '8000ms (aaa)';
+      expectObservable(answeringHandoffs(b).pipe(ignoreElements()), '^ 14999ms !').toBe('');
       expectObservable(tags(a.events$), aSub).toBe(aEvents);
     });
   });
 
-  it('steals up to maxLeasesToStealAtOneTime in one round', () => {
+  it('hands a lease over without its final checkpoint when the victim does not answer the handoff within the timeout', () => {
     testScheduler.run(({ expectObservable }) => {
-      const { store, kinesis, coordinator: a } = setup(6, 'A', { maxLeasesToStealAtOneTime: 3 });
-      const b = another(store, kinesis, 'B');
-      const aSub =     '5000ms ^ 9999ms !';
-      // 6 leases; first round share 2 (one unseen peer assumed) → 2 at once; half a take interval
-      // later, share 3 → 1 more.
-      const aEvents =  '5000ms (aa) 996ms a';
-      expectObservable(b.events$.pipe(ignoreElements()), '^ 14999ms !').toBe('');
-      expectObservable(tags(a.events$), aSub).toBe(aEvents);
+      const { store, kinesis, calls$, coordinator: b } = setup(2, 'B');
+      const a = another(store, kinesis, 'A');
+      const asked = [0, 1].map(shardId).sort((x, y) => preference('A', x) - preference('A', y))[0] ?? '';
+      // A asks at 5000; B sees it at 6616 and never releases. Its first renewal at or after
+      // 6616 + 30000 = 36616 is 39696 (12 × 3308): LeaseLost, and the handoff is completed
+      // without a checkpoint. A takes the lease at its round at 40000.
+      const bEvents =  'a 999ms a 5615ms h 33079ms l';
+      const aEvents =  '40000ms a';
+      expectObservable(tags(b.events$), '^ 49999ms !').toBe(bEvents);
+      expectObservable(tags(a.events$), '5000ms ^ 44999ms !').toBe(aEvents);
+      expectObservable(leaseCalls(calls$, asked).pipe(filter((c) => c !== 'r')), '^ 49999ms !').toBe('1000ms t 5615ms g 33079ms x');
+    });
+  });
+
+  it('takes a lease handed to it once handoff timeout + failover have passed, when the victim ignores checkpointOwner (KCL 2.x)', () => {
+    testScheduler.run(({ expectObservable }) => {
+      const { store, coordinator } = setup(2, 'A', {}, (s) => {
+        s.putLease(TABLE, ownedLease(shardId(0), 'K2'));
+        s.putLease(TABLE, ownedLease(shardId(1), 'K2'));
+      });
+      // K2 renews every 3000 ms on the counter only, so the handoff A asks for at 0 never ends by
+      // itself. It is overdue from 40000 on; A's rounds are at 0, 1000, then every 2000: 41000.
+      const k2$ = counterOnlyWorker(store, [shardId(0), shardId(1)], 3000, testScheduler);
+      expectObservable(merge(tags(coordinator.events$), k2$), '^ 49999ms !').toBe('41000ms a');
     });
   });
 

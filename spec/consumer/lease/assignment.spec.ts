@@ -6,7 +6,13 @@ import type { ObservedLease } from '../../../lib/consumer/lease/lease-observatio
 
 const FAILOVER = 10_000;
 const NOW = 100_000;
-const SETTINGS: AssignmentSettings = { failoverTimeMillis: FAILOVER, maxLeasesForWorker: 2 ** 31 - 1, maxLeasesToStealAtOneTime: 1 };
+const HANDOFF_TIMEOUT = 30_000;
+const SETTINGS: AssignmentSettings = {
+  failoverTimeMillis: FAILOVER,
+  maxLeasesForWorker: 2 ** 31 - 1,
+  maxLeasesToStealAtOneTime: 1,
+  gracefulLeaseHandoffTimeoutMillis: HANDOFF_TIMEOUT,
+};
 
 interface Spec {
   readonly owner?: string;
@@ -15,6 +21,8 @@ interface Spec {
   readonly checkpoint?: string;
   readonly checkpointOwner?: string;
   readonly counter?: number;
+  /** How long ago the handoff (checkpointOwner) was first seen; default 0. */
+  readonly handoffAgo?: number;
 }
 
 function observed(key: string, spec: Spec = {}): ObservedLease {
@@ -29,7 +37,11 @@ function observed(key: string, spec: Spec = {}): ObservedLease {
     ...(spec.checkpointOwner === undefined ? {} : { checkpointOwner: spec.checkpointOwner }),
   };
   const still = spec.still ?? (spec.owner === undefined ? Number.POSITIVE_INFINITY : 0);
-  return { lease, counterChangedAtMillis: NOW - still };
+  return {
+    lease,
+    counterChangedAtMillis: NOW - still,
+    ...(spec.checkpointOwner === undefined ? {} : { handoffSinceMillis: NOW - (spec.handoffAgo ?? 0) }),
+  };
 }
 
 /** Leases `s0`, `s1`, … built from specs. */
@@ -76,10 +88,11 @@ describe('assignLeases', () => {
       expect(alone.take).to.have.length(4);
     });
 
-    it('ignore finished leases and leases in a KCL 3.x handoff', () => {
+    it('ignore finished leases, and count a lease in a KCL 3.x handoff for its new owner', () => {
       const result = assign(table({ checkpoint: 'SHARD_END' }, { checkpoint: 'SHARD_END', owner: 'w1' }, { checkpointOwner: 'w9', owner: 'w2' }, {}));
-      // Only s3 counts: one lease, one worker (w1 and w2 own nothing assignable).
-      expect(result.workers).to.equal(1);
+      // s2 and s3 count: two leases, two workers (w1 owns nothing assignable, w9 is only the old owner).
+      expect(result.workers).to.equal(2);
+      expect(result.target).to.equal(1);
       expect(keys(result.take)).to.deep.equal(['s3']);
     });
 
@@ -193,6 +206,57 @@ describe('assignLeases', () => {
     it('not steal finished leases or leases in a handoff', () => {
       const result = assign(table({ owner: 'w1', checkpoint: 'SHARD_END' }, { owner: 'w1', checkpoint: 'SHARD_END' }, { owner: 'w1', checkpointOwner: 'w0' }));
       expect(result.steal).to.deep.equal([]);
+    });
+  });
+
+  describe('handoffs must', () => {
+    it('count a lease handed to this worker as its own, and neither take nor steal while the old owner checkpoints', () => {
+      const result = assign(table({ owner: 'me', checkpointOwner: 'w1', handoffAgo: HANDOFF_TIMEOUT }, { owner: 'w1' }, { owner: 'w1' }), {
+        held: new Set(),
+      });
+      expect(result.mine).to.equal(1);
+      expect(result.take).to.deep.equal([]);
+      // Counted as nobody's, the lease would leave this worker 2 short of its share of 2, and it would steal one.
+      expect(result.steal).to.deep.equal([]);
+    });
+
+    it('let the new owner take a lease whose handoff is overdue (handoff timeout + failover)', () => {
+      const notYet = assign(table({ owner: 'me', checkpointOwner: 'w1', handoffAgo: HANDOFF_TIMEOUT + FAILOVER - 1 }, { owner: 'w1' }), { held: new Set() });
+      expect(notYet.take).to.deep.equal([]);
+      const overdue = assign(table({ owner: 'me', checkpointOwner: 'w1', handoffAgo: HANDOFF_TIMEOUT + FAILOVER }, { owner: 'w1' }), { held: new Set() });
+      expect(keys(overdue.take)).to.deep.equal(['s0']);
+    });
+
+    it("never take another worker's handoff, even overdue, while its counter moves", () => {
+      const result = assign(table({ owner: 'w2', checkpointOwner: 'w1', handoffAgo: 10 * HANDOFF_TIMEOUT }, {}), { held: new Set() });
+      expect(keys(result.take)).to.deep.equal(['s1']);
+      expect(result.workers).to.equal(2);
+    });
+
+    it('make a lease in a handoff whose counter stood still for the failover time available to anyone', () => {
+      const result = assign(table({ owner: 'w2', checkpointOwner: 'w1', still: FAILOVER + 1 }, { owner: 'w3' }), { held: new Set() });
+      expect(keys(result.take)).to.deep.equal(['s0']);
+    });
+
+    it('take a lease handed over to this worker and still ask for the next one in the same round', () => {
+      const result = assign(table({ owner: 'me' }, { owner: 'w1' }, { owner: 'w1' }, { owner: 'w1' }, { owner: 'w1' }, { owner: 'w1' }), { held: new Set() });
+      expect(keys(result.take)).to.deep.equal(['s0']);
+      expect(result.steal).to.have.length(1);
+      const free = assign(table({ owner: 'me' }, {}, { owner: 'w1' }, { owner: 'w1' }, { owner: 'w1' }, { owner: 'w1' }), { held: new Set() });
+      expect(keys(free.take)).to.deep.equal(['s0', 's1']);
+      expect(free.steal, 'a free lease is taken instead').to.deep.equal([]);
+    });
+
+    it('steal only leases with no handoff under way, from the owner counting its handoffs', () => {
+      // w1 owns 3 (one being handed to it by w0): share 2 with me, w0 and w1 over 5 leases; w1 is the most loaded.
+      const result = assign(
+        table({ owner: 'w1', checkpointOwner: 'w0' }, { owner: 'w1' }, { owner: 'w1' }, { owner: 'w0' }, { owner: 'w0', checkpointOwner: 'w9' }),
+        { held: new Set() },
+      );
+      expect(result.workers).to.equal(3);
+      expect(result.steal).to.have.length(1);
+      expect(result.steal[0]?.checkpointOwner).to.equal(undefined);
+      expect(['s1', 's2']).to.include(result.steal[0]?.leaseKey);
     });
   });
 

@@ -2,7 +2,7 @@
  * Several lease coordinators sharing one in-memory lease table and one in-memory stream, all on
  * one virtual clock.
  */
-import { VirtualTimeScheduler, type Subscription } from 'rxjs';
+import { VirtualTimeScheduler, concat, ignoreElements, mergeMap, of, type Subscription } from 'rxjs';
 import type { Lease } from '../../../lib/model/lease';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../../lib/testing';
 import { leaseCoordinator, type LeaseCoordinator, type LeaseEvent } from '../../../lib/consumer/lease/lease-coordinator';
@@ -30,6 +30,7 @@ export interface Worker {
   readonly id: string;
   readonly coordinator: LeaseCoordinator;
   readonly events: Array<LeaseEvent & { readonly at: number }>;
+  readonly ignoreHandoffs: boolean;
   error?: unknown;
   subscription?: Subscription;
 }
@@ -46,13 +47,17 @@ export class Fleet {
     this.kinesis = new InMemoryKinesis({ scheduler: this.scheduler, streams: { [STREAM]: shardCount } });
   }
 
-  /** Builds a coordinator and subscribes to its events. */
-  start(id: string, settings: Partial<LeaseCoordinatorSettings> = {}): Worker {
+  /**
+   * Builds a coordinator and subscribes to its events. Unless `ignoreHandoffs`, the worker answers a
+   * `LeaseHandoff` as a shard pipeline with nothing left to checkpoint does: it releases the lease
+   * at once, which hands it over.
+   */
+  start(id: string, settings: Partial<LeaseCoordinatorSettings> = {}, options: { readonly ignoreHandoffs?: boolean } = {}): Worker {
     const coordinator = leaseCoordinator(
       { leases: this.store, kinesis: this.kinesis, scheduler: this.scheduler },
       { ...SETTINGS, workerId: id, ...settings },
     );
-    const worker: Worker = { id, coordinator, events: [] };
+    const worker: Worker = { id, coordinator, events: [], ignoreHandoffs: options.ignoreHandoffs === true };
     this.subscribe(worker);
     this.workers.set(id, worker);
     return worker;
@@ -60,10 +65,17 @@ export class Fleet {
 
   /** Subscribes (again) to a worker's events. */
   subscribe(worker: Worker): void {
-    worker.subscription = worker.coordinator.events$.subscribe({
-      next: (event) => worker.events.push({ ...event, at: this.scheduler.now() }),
-      error: (error: unknown) => (worker.error = error),
-    });
+    const { coordinator } = worker;
+    worker.subscription = coordinator.events$
+      .pipe(
+        mergeMap((event) =>
+          event._tag === 'LeaseHandoff' && !worker.ignoreHandoffs ? concat(of(event), coordinator.release(event.shardId).pipe(ignoreElements())) : of(event),
+        ),
+      )
+      .subscribe({
+        next: (event) => worker.events.push({ ...event, at: this.scheduler.now() }),
+        error: (error: unknown) => (worker.error = error),
+      });
   }
 
   /** Unsubscribes without releasing anything, as a process that dies would. */
@@ -86,8 +98,8 @@ export class Fleet {
   }
 
   /**
-   * Shards the worker's events say it reads now: acquired and not lost since, and not finished
-   * (a shard that ended is given up without an event: its pipeline ends by itself).
+   * Shards the worker's events say it reads now: acquired and not lost or asked for since, and not
+   * finished (a shard that ended is given up without an event: its pipeline ends by itself).
    */
   heldBy(id: string): string[] {
     const held = new Set<string>();

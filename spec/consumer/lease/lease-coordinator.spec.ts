@@ -89,21 +89,29 @@ describe('leaseCoordinator', () => {
       expect(fleet.owners()).to.deep.equal({ '(none)': 2 });
     });
 
-    it('rebalance 4 shards when a third worker joins, stealing one lease per round', () => {
+    it('rebalance 4 shards when a third worker joins, by handoffs the victims notice at their next renewal', () => {
       const fleet = new Fleet(4);
       fleet.start('A');
       fleet.start('B');
       fleet.run(5000);
       const c = fleet.start('C');
-      const joinedAt = fleet.now;
+      fleet.run(0);
+      const asked = fleet.leases().filter((l) => l.checkpointOwner !== undefined);
+      expect(asked.map((l) => l.leaseOwner), 'C asked for one lease at once').to.deep.equal(['C']);
+      expect(c.events, 'but holds nothing until it is handed over').to.deep.equal([]);
       fleet.run(20_000);
       const counts = Object.values(fleet.owners()).sort();
       expect(counts).to.deep.equal([1, 1, 2]);
-      expect(fleet.heldBy('C').length).to.be.at.least(1);
-      const acquiredAt = c.events.filter((e) => e._tag === 'LeaseAcquired').map((e) => e.at);
-      expect(acquiredAt[0]).to.equal(joinedAt);
-      const lost = [...fleet.workers.values()].flatMap((w) => w.events).filter((e) => e._tag === 'LeaseLost');
-      expect(lost, 'the victims noticed').to.have.length(fleet.heldBy('C').length);
+      expect(fleet.heldBy('C')).to.have.length(1);
+      const all = [...fleet.workers.values()].flatMap((w) => w.events);
+      expect(all.filter((e) => e._tag === 'LeaseLost'), 'nothing taken abruptly').to.deep.equal([]);
+      const handoffs = all.filter((e) => e._tag === 'LeaseHandoff');
+      expect(handoffs.map((e) => e.shardId)).to.deep.equal([asked[0]?.leaseKey]);
+      // The victim renews every 3308 ms since it started at 0, so it notices at 6616; C takes the
+      // lease at its round after that: 8000 (rounds at 5000, 6000, then every 2000).
+      expect(handoffs[0]?.at).to.equal(6616);
+      expect(c.events.map((e) => [e._tag, e.shardId, e.at])).to.deep.equal([['LeaseAcquired', asked[0]?.leaseKey, 8000]]);
+      expect(fleet.leases().filter((l) => l.checkpointOwner !== undefined), 'no handoff left pending').to.deep.equal([]);
     });
 
     it('steal towards the even share one lease per take round', () => {
@@ -115,9 +123,12 @@ describe('leaseCoordinator', () => {
       const joinedAt = fleet.now;
       fleet.run(10_000);
       const acquiredAt = b.events.filter((e) => e._tag === 'LeaseAcquired').map((e) => e.at - joinedAt);
-      // Its second round comes half a take interval after the first, the third a take interval later.
-      expect(acquiredAt).to.deep.equal([0, 1000, 3000]);
+      // B (rounds at 3000, 4000, 6000, 8000) asks for one lease at 3000, A hands it over at its
+      // renewal at 3308, B takes it at 4000 and asks for the next; that and the one B asks for at
+      // 6000 are handed over at A's renewal at 6616 and taken at 8000.
+      expect(acquiredAt).to.deep.equal([1000, 5000, 5000]);
       expect(fleet.owners()).to.deep.equal({ A: 3, B: 3 });
+      expect(fleet.worker('A').events.filter((e) => e._tag === 'LeaseLost')).to.deep.equal([]);
     });
 
     it('steal several at once when maxLeasesToStealAtOneTime allows', () => {
@@ -126,9 +137,11 @@ describe('leaseCoordinator', () => {
       fleet.run(3000);
       const b = fleet.start('B', { maxLeasesToStealAtOneTime: 3 });
       fleet.run(0);
-      // First round: one unseen worker assumed, so the share is 2; both taken in that round.
-      expect(b.events.filter((e) => e._tag === 'LeaseAcquired')).to.have.length(2);
-      fleet.run(2000);
+      // First round: one unseen worker assumed, so the share is 2; both asked for in that round.
+      expect(fleet.leases().filter((l) => l.leaseOwner === 'B' && l.checkpointOwner === 'A')).to.have.length(2);
+      fleet.run(1000); // A handed both over at 3308; B's round at 4000 takes them
+      expect(b.events.filter((e) => e._tag === 'LeaseAcquired').map((e) => e.at)).to.deep.equal([4000, 4000]);
+      fleet.run(4000);
       expect(fleet.owners()).to.deep.equal({ A: 3, B: 3 });
     });
 
@@ -187,6 +200,164 @@ describe('leaseCoordinator', () => {
         ),
         { numRuns: 40 },
       );
+    });
+  });
+
+  describe('graceful handoffs must', () => {
+    /** What a thief writes to ask for a lease (KCL 3.x `initiateGracefulLeaseHandoff`). */
+    function askFor(fleet: Fleet, key: string, thief: string): void {
+      const lease = fleet.store.lease(TABLE, key);
+      if (lease?.leaseOwner === undefined) throw new Error(`${key} has no owner`);
+      const update = {
+        expectedCounter: lease.leaseCounter,
+        expectedCheckpointOwner: null,
+        keepCounter: true,
+        set: { leaseOwner: thief, checkpointOwner: lease.leaseOwner },
+      } as const;
+      expect(call(fleet, fleet.store.updateLease(TABLE, key, update)).values[0]?._tag).to.equal('Written');
+    }
+
+    it('tell the holder at its next renewal, keep the lease valid, let it checkpoint, then hand it over on release', () => {
+      const fleet = new Fleet(1);
+      const a = fleet.start('A', {}, { ignoreHandoffs: true });
+      fleet.run(1000);
+      askFor(fleet, shardId(0), 'T');
+      fleet.run(2307); // t = 3307
+      expect(a.events.map((e) => e._tag)).to.deep.equal(['LeaseAcquired']);
+      fleet.run(1); // t = 3308: the renewal fails on checkpointOwner, the read-back shows the handoff
+      expect(a.events.map((e) => [e._tag, e.at])).to.deep.equal([['LeaseAcquired', 0], ['LeaseHandoff', 3308]]);
+      const renewed = fleet.store.lease(TABLE, shardId(0));
+      expect(renewed).to.deep.include({ leaseOwner: 'T', checkpointOwner: 'A', leaseCounter: 2 });
+      fleet.run(20_000); // renewals go on, past what would be the failover time
+      expect(fleet.store.lease(TABLE, shardId(0))?.leaseCounter).to.be.above(renewed?.leaseCounter ?? 0);
+      const checkpointed = call(fleet, a.coordinator.checkpoint(shardId(0), new CompoundSequenceNumber(SEQ, 4)));
+      expect(checkpointed.values).to.deep.equal([{ _tag: 'Checkpointed', position: new CompoundSequenceNumber(SEQ, 4) }]);
+      const beforeRelease = fleet.store.lease(TABLE, shardId(0));
+      expect(beforeRelease).to.deep.include({ leaseOwner: 'T', checkpointOwner: 'A', checkpoint: SEQ, checkpointSubSequenceNumber: 4 });
+      call(fleet, a.coordinator.release(shardId(0)));
+      const after = fleet.store.lease(TABLE, shardId(0));
+      expect(after).to.deep.include({ leaseOwner: 'T', leaseCounter: (beforeRelease?.leaseCounter ?? 0) + 1, checkpoint: SEQ });
+      expect(after).to.not.have.property('checkpointOwner');
+      expect(call(fleet, a.coordinator.checkpoint(shardId(0), new CompoundSequenceNumber(SEQ, 5))).values).to.deep.equal([{ _tag: 'LeaseLost', shardId: shardId(0) }]);
+      fleet.run(9000);
+      expect(fleet.store.lease(TABLE, shardId(0))).to.deep.include({ leaseOwner: 'T', leaseCounter: after?.leaseCounter });
+      expect(a.events.map((e) => e._tag), 'no loss, and not taken back from T').to.deep.equal(['LeaseAcquired', 'LeaseHandoff']);
+    });
+
+    it('notice a handoff at a checkpoint write too, and write the checkpoint', () => {
+      const fleet = new Fleet(1);
+      const a = fleet.start('A', {}, { ignoreHandoffs: true });
+      fleet.run(1000);
+      askFor(fleet, shardId(0), 'T');
+      const checkpointed = call(fleet, a.coordinator.checkpoint(shardId(0), new CompoundSequenceNumber(SEQ, 1)));
+      expect(checkpointed.values).to.deep.equal([{ _tag: 'Checkpointed', position: new CompoundSequenceNumber(SEQ, 1) }]);
+      expect(a.events.map((e) => [e._tag, e.at])).to.deep.equal([['LeaseAcquired', 0], ['LeaseHandoff', 1000]]);
+      expect(fleet.store.lease(TABLE, shardId(0))).to.deep.include({ leaseOwner: 'T', checkpointOwner: 'A', checkpoint: SEQ });
+    });
+
+    it('finish a shard that ends during a handoff: SHARD_END, no owner, no checkpoint owner', () => {
+      const fleet = new Fleet(1);
+      const a = fleet.start('A', {}, { ignoreHandoffs: true });
+      fleet.run(1000);
+      askFor(fleet, shardId(0), 'T');
+      fleet.run(2308); // t = 3308: noticed
+      expect(a.events.map((e) => e._tag)).to.deep.equal(['LeaseAcquired', 'LeaseHandoff']);
+      const ended = call(fleet, a.coordinator.shardEnded(shardId(0), []));
+      expect(ended.values).to.deep.equal([{ _tag: 'Checkpointed', position: CompoundSequenceNumber.SHARD_END }]);
+      const lease = fleet.store.lease(TABLE, shardId(0));
+      expect(lease).to.deep.include({ checkpoint: 'SHARD_END' });
+      expect(lease).to.not.have.property('leaseOwner');
+      expect(lease).to.not.have.property('checkpointOwner');
+    });
+
+    it('hand a lease it has not announced (parents not finished) over at once, telling nobody', () => {
+      const fleet = new Fleet(1);
+      call(fleet, fleet.store.ensureTable(TABLE));
+      const base = { checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0 };
+      fleet.store.putLease(TABLE, { leaseKey: 'parent', leaseOwner: 'P', leaseCounter: 1, parentShardIds: [], ...base });
+      fleet.store.putLease(TABLE, { leaseKey: 'child', leaseCounter: 0, parentShardIds: ['parent'], ...base });
+      const a = fleet.start('A', {}, { ignoreHandoffs: true });
+      fleet.run(1000);
+      expect(fleet.store.lease(TABLE, 'child')?.leaseOwner).to.equal('A');
+      askFor(fleet, 'child', 'T');
+      fleet.run(2308); // t = 3308: A's renewal finds the handoff
+      expect(fleet.store.lease(TABLE, 'child')).to.deep.include({ leaseOwner: 'T' }).and.not.have.property('checkpointOwner');
+      expect(a.events.filter((e) => e.shardId === 'child')).to.deep.equal([]);
+    });
+
+    it('hand the lease over without its final checkpoint when the holder does not release it within the handoff timeout', () => {
+      const fleet = new Fleet(1);
+      const a = fleet.start('A', { gracefulLeaseHandoffTimeoutMillis: 10_000 }, { ignoreHandoffs: true });
+      fleet.run(1000);
+      askFor(fleet, shardId(0), 'T');
+      fleet.run(2308); // t = 3308: noticed; handed over at the first renewal from 13308 on, 16540
+      fleet.run(13_231); // t = 16539
+      expect(fleet.store.lease(TABLE, shardId(0))?.checkpointOwner).to.equal('A');
+      expect(a.events.map((e) => e._tag)).to.deep.equal(['LeaseAcquired', 'LeaseHandoff']);
+      fleet.run(1); // t = 16540
+      expect(a.events.map((e) => [e._tag, e.at])).to.deep.equal([['LeaseAcquired', 0], ['LeaseHandoff', 3308], ['LeaseLost', 16_540]]);
+      expect(fleet.store.lease(TABLE, shardId(0))).to.deep.include({ leaseOwner: 'T' }).and.not.have.property('checkpointOwner');
+    });
+
+    it('let the new owner take the lease once the handoff is overdue, when the old owner ignores checkpointOwner (KCL 2.x)', () => {
+      const fleet = new Fleet(2);
+      call(fleet, fleet.store.ensureTable(TABLE));
+      // A KCL 2.x worker holding both shards: renews every 3000 ms conditional on the counter only.
+      const counters = new Map<string, number>();
+      for (const key of [shardId(0), shardId(1)]) {
+        fleet.store.putLease(TABLE, { leaseKey: key, leaseOwner: 'K2', leaseCounter: 1, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [] });
+        counters.set(key, 1);
+      }
+      const dropped: Array<[string, number]> = [];
+      const renewK2 = (): void => {
+        for (const [key, counter] of [...counters]) {
+          fleet.store.updateLease(TABLE, key, { expectedCounter: counter }).subscribe((result) => {
+            if (result._tag === 'Written') counters.set(key, result.lease.leaseCounter);
+            else {
+              counters.delete(key);
+              dropped.push([key, fleet.now]);
+            }
+          });
+        }
+        fleet.scheduler.schedule(renewK2, 3000);
+      };
+      fleet.scheduler.schedule(renewK2, 3000);
+      const b = fleet.start('B');
+      fleet.run(0);
+      const asked = fleet.leases().filter((l) => l.checkpointOwner === 'K2');
+      expect(asked.map((l) => l.leaseOwner)).to.deep.equal(['B']);
+      const key = asked[0]?.leaseKey ?? '';
+      fleet.run(40_999); // B's rounds: 0, 1000, then every 2000; the handoff is overdue from 40000 on
+      expect(b.events, 'not before handoff timeout + failover').to.deep.equal([]);
+      expect(fleet.store.lease(TABLE, key)).to.deep.include({ leaseOwner: 'B', checkpointOwner: 'K2' });
+      fleet.run(1); // t = 41000
+      expect(b.events.map((e) => [e._tag, e.shardId, e.at])).to.deep.equal([['LeaseAcquired', key, 41_000]]);
+      expect(fleet.store.lease(TABLE, key)).to.deep.include({ leaseOwner: 'B', ownerSwitchesSinceCheckpoint: 1 }).and.not.have.property('checkpointOwner');
+      fleet.run(1000);
+      expect(dropped, "the old owner's next write fails").to.deep.equal([[key, 42_000]]);
+      expect(fleet.owners()).to.deep.equal({ B: 1, K2: 1 });
+    });
+
+    it('let any worker take a lease in a handoff whose old owner died', () => {
+      const fleet = new Fleet(2);
+      const a = fleet.start('A', {}, { ignoreHandoffs: true });
+      fleet.run(5000);
+      const b = fleet.start('B');
+      fleet.run(0);
+      expect(fleet.leases().filter((l) => l.checkpointOwner === 'A').map((l) => l.leaseOwner)).to.deep.equal(['B']);
+      fleet.run(1616); // t = 6616: A notices, renews, and dies before it has checkpointed
+      expect(a.events.map((e) => e._tag)).to.deep.equal(['LeaseAcquired', 'LeaseAcquired', 'LeaseHandoff']);
+      fleet.kill('A');
+      // B (rounds at 5000, 6000, then every 2000) first sees A's last renewal at 8000; both leases
+      // expire after 18000, so the round at 20000 takes them.
+      fleet.run(13_383); // t = 19999
+      expect(b.events).to.deep.equal([]);
+      fleet.run(1);
+      expect(b.events.map((e) => e.at)).to.deep.equal([20_000, 20_000]);
+      expect(fleet.leases().map((l) => [l.leaseOwner, l.checkpointOwner])).to.deep.equal([
+        ['B', undefined],
+        ['B', undefined],
+      ]);
     });
   });
 

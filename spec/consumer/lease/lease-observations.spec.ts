@@ -4,6 +4,7 @@ import {
   NO_OBSERVATIONS,
   isAvailable,
   isExpired,
+  isHandoffOverdue,
   isVeryOld,
   observeLeases,
   type ObservedLease,
@@ -81,6 +82,33 @@ describe('lease-observations', () => {
     it('keep the scanned lease itself', () => {
       const scanned = lease('a', 9, 'w1');
       expect(at(observeLeases(NO_OBSERVATIONS, [scanned], 0), 'a').lease).to.equal(scanned);
+    });
+  });
+
+  describe('handoffs must', () => {
+    const handoff = (counter: number, owner: string, checkpointOwner: string): Lease => ({ ...lease('s', counter, owner), checkpointOwner });
+
+    it('date a handoff from when it was first seen, keep that date while the same pair stands, whatever the counter does', () => {
+      const first = observeLeases(NO_OBSERVATIONS, [lease('s', 1, 'v')], 0);
+      expect(at(first, 's').handoffSinceMillis).to.equal(undefined);
+      const seen = observeLeases(first, [handoff(1, 't', 'v')], 1000);
+      expect(at(seen, 's').handoffSinceMillis).to.equal(1000);
+      const renewed = observeLeases(seen, [handoff(2, 't', 'v')], 5000);
+      expect(at(renewed, 's').handoffSinceMillis).to.equal(1000);
+      expect(at(renewed, 's').counterChangedAtMillis).to.equal(5000);
+      const another = observeLeases(renewed, [handoff(3, 'u', 'v')], 7000);
+      expect(at(another, 's').handoffSinceMillis, 'another new owner: another handoff').to.equal(7000);
+      const done = observeLeases(another, [lease('s', 4, 'u')], 9000);
+      expect(at(done, 's').handoffSinceMillis).to.equal(undefined);
+      const again = observeLeases(done, [handoff(4, 't', 'u')], 11_000);
+      expect(at(again, 's').handoffSinceMillis).to.equal(11_000);
+    });
+
+    it('call a handoff overdue once handoff timeout + failover have passed since it began', () => {
+      const observed: ObservedLease = { lease: handoff(1, 't', 'v'), counterChangedAtMillis: 0, handoffSinceMillis: 1000 };
+      expect(isHandoffOverdue(observed, 1000 + 30_000 + FAILOVER - 1, 30_000, FAILOVER)).to.equal(false);
+      expect(isHandoffOverdue(observed, 1000 + 30_000 + FAILOVER, 30_000, FAILOVER)).to.equal(true);
+      expect(isHandoffOverdue({ lease: lease('s', 1, 't'), counterChangedAtMillis: 0 }, 1e9, 30_000, FAILOVER)).to.equal(false);
     });
   });
 

@@ -34,10 +34,19 @@ describe('resolveLeaseSettings must', () => {
     expect(resolved.contendedTakeIntervalMillis).to.equal(500);
     expect(resolved.confirmTakeIntervalMillis).to.equal(1000);
     expect(resolved.storeBackoffMillis).to.equal(200);
+    expect(resolved.gracefulLeaseHandoffTimeoutMillis, 'the KCL 3.x default').to.equal(30_000);
   });
 
   it('keep what it is given', () => {
-    const resolved = resolveLeaseSettings({ ...VALID, epsilonMillis: 0, takeIntervalMillis: 700, storeBackoffMillis: 50, failoverTimeMillis: 1000 });
+    const resolved = resolveLeaseSettings({
+      ...VALID,
+      epsilonMillis: 0,
+      takeIntervalMillis: 700,
+      storeBackoffMillis: 50,
+      failoverTimeMillis: 1000,
+      gracefulLeaseHandoffTimeoutMillis: 4000,
+    });
+    expect(resolved.gracefulLeaseHandoffTimeoutMillis).to.equal(4000);
     expect(resolved.renewIntervalMillis).to.equal(333);
     expect(resolved.takeIntervalMillis).to.equal(700);
     expect(resolved.contendedTakeIntervalMillis).to.equal(175);
@@ -81,6 +90,7 @@ describe('resolveLeaseSettings must', () => {
   it('check a take interval that is given', () => {
     expect(issuesOf({ ...VALID, takeIntervalMillis: 0 })).to.deep.equal(['takeIntervalMillis']);
     expect(issuesOf({ ...VALID, storeBackoffMillis: -5 })).to.deep.equal(['storeBackoffMillis']);
+    expect(issuesOf({ ...VALID, gracefulLeaseHandoffTimeoutMillis: 0 })).to.deep.equal(['gracefulLeaseHandoffTimeoutMillis']);
   });
 
   it('refuse a failover time that leaves no renew interval', () => {

@@ -2,7 +2,7 @@
  * Consumers (`consume$` or `shards$` subscriptions, each a worker) sharing one in-memory stream and
  * one in-memory lease table on one virtual clock.
  */
-import { VirtualTimeScheduler, type Observable, type Subscription } from 'rxjs';
+import { NEVER, VirtualTimeScheduler, defer, type Observable, type Subscription } from 'rxjs';
 import { consumerConf } from '../../../lib/config/consumer-config';
 import { decodeKinesisConfig } from '../../../lib/config/kinesis-config';
 import type { CommittableEvent } from '../../../lib/consumer/committable-event';
@@ -13,6 +13,7 @@ import type { ConsumerConf } from '../../../lib/config/consumer-config';
 import type { ConsumerEvent } from '../../../lib/model/consumer-event';
 import type { Lease } from '../../../lib/model/lease';
 import type { PutRecordsEntry } from '../../../lib/ports/kinesis-port';
+import type { LeaseStorePort, LeaseUpdate } from '../../../lib/ports/lease-store-port';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../../lib/testing';
 import { leaseCountsByOwner, runFor } from '../../support/virtual-time';
 
@@ -61,6 +62,10 @@ export class Worker {
   error: unknown;
   /** Commit each event as it arrives. */
   autoCommit = true;
+  /** The process died: its lease-store calls never answer, and it is unsubscribed. */
+  dead = false;
+  /** How many events it had received when it died. */
+  deliveredBeforeDeath?: number;
   subscription?: Subscription;
 
   constructor(readonly id: string) {}
@@ -93,6 +98,18 @@ export interface StartOptions {
   readonly checkpointer?: object;
   readonly options?: ConsumeOptions;
   readonly autoCommit?: boolean;
+  /**
+   * The worker dies at the first lease-store call for which this is true: that call and every
+   * later one never answer (nothing more of it lands in the table), and the worker is unsubscribed.
+   */
+  readonly dieOn?: (call: LeaseStoreCallSeen) => boolean;
+}
+
+/** A lease-store call as `dieOn` sees it. */
+export interface LeaseStoreCallSeen {
+  readonly operation: keyof LeaseStorePort;
+  readonly leaseKey?: string;
+  readonly update?: LeaseUpdate;
 }
 
 export class ConsumerFleet {
@@ -109,9 +126,10 @@ export class ConsumerFleet {
   /** The events `consume$` gives a worker with these settings, not subscribed. */
   consume(id: string, start: StartOptions = {}): Observable<CommittableEvent<ConsumerEvent>> {
     const worker = this.workers.get(id);
+    const leases = worker === undefined || start.dieOn === undefined ? this.store : this.mortal(worker, start.dieOn);
     return consume$(
       testConf(id, { ...(start.kcl === undefined ? {} : { kcl: start.kcl }), ...(start.checkpointer === undefined ? {} : { checkpointer: start.checkpointer }) }),
-      { kinesis: this.kinesis, leases: this.store, scheduler: this.scheduler, onDiagnostic: (d) => worker?.diagnostics.push(d) },
+      { kinesis: this.kinesis, leases, scheduler: this.scheduler, onDiagnostic: (d) => worker?.diagnostics.push(d) },
       start.options,
     );
   }
@@ -133,6 +151,28 @@ export class ConsumerFleet {
       },
     });
     return worker;
+  }
+
+  /** The store as a worker that dies at `dieOn` sees it. */
+  private mortal(worker: Worker, dieOn: (call: LeaseStoreCallSeen) => boolean): LeaseStorePort {
+    const store = this.store;
+    const seen = <T>(call: LeaseStoreCallSeen, perform: () => Observable<T>): Observable<T> =>
+      defer(() => {
+        if (!worker.dead && dieOn(call)) {
+          worker.dead = true;
+          worker.deliveredBeforeDeath = worker.deliveries.length;
+          this.scheduler.schedule(() => worker.unsubscribe(), 0);
+        }
+        return worker.dead ? NEVER : perform();
+      });
+    return {
+      ensureTable: (t) => seen({ operation: 'ensureTable' }, () => store.ensureTable(t)),
+      listLeases: (t) => seen({ operation: 'listLeases' }, () => store.listLeases(t)),
+      getLease: (t, k) => seen({ operation: 'getLease', leaseKey: k }, () => store.getLease(t, k)),
+      createLease: (t, l) => seen({ operation: 'createLease', leaseKey: l.leaseKey }, () => store.createLease(t, l)),
+      updateLease: (t, k, u) => seen({ operation: 'updateLease', leaseKey: k, update: u }, () => store.updateLease(t, k, u)),
+      deleteLease: (t, k, c) => seen({ operation: 'deleteLease', leaseKey: k }, () => store.deleteLease(t, k, c)),
+    };
   }
 
   worker(id: string): Worker {

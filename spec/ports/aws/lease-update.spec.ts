@@ -64,7 +64,35 @@ describe('toUpdateItemInput', function () {
     );
   });
 
+  it('writes a handoff: new owner and checkpoint owner, counter kept, fenced on it and on no checkpoint owner', function () {
+    const input = toUpdateItemInput('t', 'k', {
+      expectedCounter: 7,
+      expectedOwner: 'victim',
+      expectedCheckpointOwner: null,
+      keepCounter: true,
+      set: { leaseOwner: 'thief', checkpointOwner: 'victim' },
+    });
+    expect(input.UpdateExpression).to.equal('SET #leaseOwner = :leaseOwner, #checkpointOwner = :checkpointOwner');
+    expect(input.ConditionExpression).to.equal(
+      '#leaseCounter = :expectedCounter AND #leaseOwner = :expectedOwner AND attribute_not_exists(#checkpointOwner)',
+    );
+    expect(input.ExpressionAttributeValues).to.deep.equal({
+      ':expectedCounter': { N: '7' },
+      ':leaseOwner': { S: 'thief' },
+      ':checkpointOwner': { S: 'victim' },
+      ':expectedOwner': { S: 'victim' },
+    });
+  });
+
+  it('requires a given checkpoint owner with expectedCheckpointOwner', function () {
+    const input = toUpdateItemInput('t', 'k', { expectedCounter: 2, expectedCheckpointOwner: 'victim', remove: ['checkpointOwner'] });
+    expect(input.UpdateExpression).to.equal('SET #leaseCounter = :newCounter REMOVE #checkpointOwner');
+    expect(input.ConditionExpression).to.equal('#leaseCounter = :expectedCounter AND #checkpointOwner = :expectedCheckpointOwner');
+    expect(input.ExpressionAttributeValues?.[':expectedCheckpointOwner']).to.deep.equal({ S: 'victim' });
+  });
+
   for (const [label, update, reason] of [
+    ['keeps the counter and changes nothing', { expectedCounter: 0, keepCounter: true }, 'must change something'],
     ['sets and removes one attribute', { expectedCounter: 0, set: { leaseOwner: 'a' }, remove: ['leaseOwner'] }, 'leaseOwner changed twice'],
     ['sets and increments the owner switches', { expectedCounter: 0, set: { ownerSwitchesSinceCheckpoint: 0 }, incrementOwnerSwitches: true }, 'ownerSwitchesSinceCheckpoint changed twice'],
     ['sets the counter', { expectedCounter: 0, set: { leaseCounter: 9 } }, 'leaseCounter cannot be set'],
