@@ -51,7 +51,9 @@ export interface RewindRow {
 /**
  * Rewinds the leases of `table` that `plan` names, one conditional write each (checkpoint and
  * sub-sequence set, owner switches reset, any pending checkpoint removed; the owner left as it
- * is). A lease that changed since it was read is read again and written again, up to
+ * is). A lease in a graceful handoff loses its `checkpointOwner` too: the old owner's checkpoint
+ * would be stale anyway, and the new owner then takes the lease at its next round instead of
+ * waiting for the handoff to time out. A lease that changed since it was read is read again and written again, up to
  * {@link REWIND_ATTEMPTS} writes, then reported as failed; leases of finished shards (SHARD_END)
  * are skipped, because rewinding a parent would deliver it again after its children.
  *
@@ -64,7 +66,7 @@ export function rewindLeases(store: LeaseStorePort, table: string, plan: RewindP
   const update = (lease: Lease): LeaseUpdate => ({
     expectedCounter: lease.leaseCounter,
     set: { checkpoint: plan.to.sequenceNumber, checkpointSubSequenceNumber: plan.to.subSequenceNumber, ownerSwitchesSinceCheckpoint: 0 },
-    remove: ['pendingCheckpoint', 'pendingCheckpointSubSequenceNumber'],
+    remove: ['pendingCheckpoint', 'pendingCheckpointSubSequenceNumber', ...(lease.checkpointOwner === undefined ? [] : (['checkpointOwner'] as const))],
   });
 
   const rewind = (lease: Lease, attempt: number): Observable<RewindRow> =>

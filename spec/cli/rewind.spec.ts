@@ -87,6 +87,13 @@ describe('cli/rewind', () => {
       expect(store.calls.updateLease).to.equal(2);
     });
 
+    it('ends a graceful handoff in progress: checkpointOwner removed, so the new owner takes the lease at once', () => {
+      store.putLease(TABLE, lease(S1, { leaseOwner: 'w2', checkpointOwner: 'w1', leaseCounter: 3, checkpoint: '12' }));
+      const rows = rewind({ to: CompoundSequenceNumber.TRIM_HORIZON, dryRun: false, shards: [S1] });
+      expect(rows.map((r) => r.status)).to.deep.equal(['rewound']);
+      expect(store.lease(TABLE, S1)).to.deep.equal(lease(S1, { leaseOwner: 'w2', leaseCounter: 4, checkpoint: 'TRIM_HORIZON' }));
+    });
+
     it('rewinds to LATEST', () => {
       const rows = rewind({ to: CompoundSequenceNumber.LATEST, dryRun: false });
       expect(rows.map((r) => [r.shardId, r.to, r.status])).to.deep.equal([
