@@ -78,6 +78,12 @@ export interface LeasedShard {
    * subscription (which then reads nothing); called after `events$` ended, it does nothing.
    */
   stop(): void;
+  /**
+   * How far behind the tip of the shard this worker is, as Kinesis said in the last GetRecords
+   * answer (0: caught up); `undefined` before the first answer. A gauge for lag alarms and
+   * autoscaling: the most of it over the shards a worker holds is that worker's lag.
+   */
+  readonly millisBehindLatest: number | undefined;
 }
 
 type Acquired = Extract<LeaseEvent, { readonly _tag: 'LeaseAcquired' }>;
@@ -89,6 +95,8 @@ interface Acquisition {
   subscribed: boolean;
   /** The shard's `stop()`. */
   readonly stop: () => void;
+  /** From the last GetRecords answer of this acquisition. */
+  millisBehindLatest: number | undefined;
 }
 
 /**
@@ -169,7 +177,7 @@ function leasedShards(wiring: Wiring, lease$: Observable<LeaseEvent>, stopping$:
           stopRequest.next();
           stopRequest.complete();
         };
-        const acquisition: Acquisition = { lost: false, subscribed: false, stop };
+        const acquisition: Acquisition = { lost: false, subscribed: false, stop, millisBehindLatest: undefined };
         current.set(acquired.shardId, acquisition);
         const lost$ = lease$.pipe(filter((event) => event._tag === 'LeaseLost' && event.shardId === acquired.shardId));
         const events$ = readShard(wiring, acquired, acquisition, lost$, merge(stopping$, stopRequest)).pipe(
@@ -177,7 +185,14 @@ function leasedShards(wiring: Wiring, lease$: Observable<LeaseEvent>, stopping$:
             if (current.get(acquired.shardId) === acquisition) current.delete(acquired.shardId);
           }),
         );
-        return { shardId: acquired.shardId, events$, stop };
+        return {
+          shardId: acquired.shardId,
+          events$,
+          stop,
+          get millisBehindLatest() {
+            return acquisition.millisBehindLatest;
+          },
+        };
       }),
     );
   });
@@ -207,7 +222,14 @@ function readShard(
 
   const pipeline$ = defer(() =>
     shardPipeline(
-      { kinesis: env.kinesis, scheduler: env.scheduler, onDiagnostic: env.report },
+      {
+        kinesis: env.kinesis,
+        scheduler: env.scheduler,
+        onDiagnostic: (diagnostic) => {
+          if (diagnostic._tag === 'Polled') acquisition.millisBehindLatest = diagnostic.millisBehindLatest;
+          env.report(diagnostic);
+        },
+      },
       {
         streamName: settings.streamName,
         shardId,

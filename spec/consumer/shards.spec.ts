@@ -8,7 +8,8 @@
  * - stop gracefully one shard whose events$ is unsubscribed, releasing its lease;
  * - on shard.stop(), complete that shard's events$ only after its committed prefix is checkpointed
  *   and its lease released, while the other shards go on; idempotently, and also when called
- *   before events$ is subscribed.
+ *   before events$ is subscribed;
+ * - keep each shard's millisBehindLatest from its last GetRecords answer.
  */
 import { expect } from 'chai';
 import { Subject, VirtualTimeScheduler, type Subscription } from 'rxjs';
@@ -107,6 +108,33 @@ describe('shards$', () => {
       const stored = h.kinesis.records(STREAM, inner.shardId).map((r) => Buffer.from(r.data).toString());
       expect(inner.texts).to.deep.equal(stored);
     }
+    h.outer?.unsubscribe();
+  });
+
+  it('keeps each shard’s millisBehindLatest from its last GetRecords answer: behind while the subscriber lags, 0 once caught up', () => {
+    const h = new Harness(1);
+    h.put(texts('r', 40)); // at time 0; GetRecords returns 10 at a time
+    let commit = false;
+    h.commits = () => commit;
+    h.start().run(5000);
+    const shard = h.inner(SHARD_0).shard;
+    expect(h.inner(SHARD_0).events.length, 'held back by the uncommitted events').to.be.lessThan(40);
+    const behind = shard.millisBehindLatest;
+    expect(behind, 'records were left unread when the last page was read, after they arrived at 0').to.be.greaterThan(0);
+    expect(behind).to.be.at.most(h.scheduler.now());
+
+    commit = true;
+    for (const event of h.inner(SHARD_0).events) event.commit();
+    h.run(5000);
+    expect(h.inner(SHARD_0).events).to.have.length(40);
+    expect(shard.millisBehindLatest).to.equal(0);
+    h.outer?.unsubscribe();
+  });
+
+  it('has no millisBehindLatest before its first GetRecords answer', () => {
+    const h = new Harness(1);
+    h.start({ subscribeInners: false }).run(2000);
+    expect(h.inner(SHARD_0).shard.millisBehindLatest).to.equal(undefined);
     h.outer?.unsubscribe();
   });
 
