@@ -126,6 +126,7 @@ const Kcl = strictObject(
     maxLeaseRenewalThreads: count(1, undefined, 20),
     maxLeasesForWorker: count(1, 2147483647, 2147483647),
     maxLeasesToStealAtOneTime: count(1, undefined, 1),
+    gracefulLeaseHandoffTimeoutMillis: ms(1, 30000),
     initialLeaseTableReadCapacity: count(1, undefined, 10),
     initialLeaseTableWriteCapacity: count(1, undefined, 10),
     skipShardSyncAtStartupIfLeasesExist: withDefault(bool, false),

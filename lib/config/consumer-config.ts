@@ -96,6 +96,11 @@ export interface LeaseConf {
   readonly maxLeasesForWorker: number;
   /** `kcl.maxLeasesToStealAtOneTime`, default 1. */
   readonly maxLeasesToStealAtOneTime: number;
+  /**
+   * `kcl.gracefulLeaseHandoffTimeoutMillis` (the KCL 3.x key), default 30000: how long a worker
+   * asked for a lease may take to checkpoint and hand it over before the lease is taken anyway.
+   */
+  readonly gracefulHandoffTimeoutMillis: number;
   /** `kcl.initialLeaseTableReadCapacity`, default 10, used when creating the table. */
   readonly initialReadCapacity: number;
   /** `kcl.initialLeaseTableWriteCapacity`, default 10, used when creating the table. */
@@ -251,6 +256,7 @@ export function toConsumerConf(raw: RawConsumerSection, applicationName: string,
         failoverTimeMillis: kcl.failoverTimeMillis,
         maxLeasesForWorker: kcl.maxLeasesForWorker,
         maxLeasesToStealAtOneTime: kcl.maxLeasesToStealAtOneTime,
+        gracefulHandoffTimeoutMillis: kcl.gracefulLeaseHandoffTimeoutMillis,
         initialReadCapacity: kcl.initialLeaseTableReadCapacity,
         initialWriteCapacity: kcl.initialLeaseTableWriteCapacity,
       },

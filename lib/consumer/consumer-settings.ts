@@ -66,6 +66,7 @@ export function consumerSettings(conf: ConsumerConf, options: ConsumeOptions = {
     shardSyncIntervalMillis: conf.shardSync.intervalMillis,
     maxLeasesForWorker: conf.leases.maxLeasesForWorker,
     maxLeasesToStealAtOneTime: conf.leases.maxLeasesToStealAtOneTime,
+    gracefulLeaseHandoffTimeoutMillis: conf.leases.gracefulHandoffTimeoutMillis,
     initialPosition: conf.initialPosition,
     cleanupLeasesUponShardCompletion: conf.shardSync.cleanupLeasesUponShardCompletion,
     parentShardPollIntervalMillis: conf.shardSync.parentShardPollIntervalMillis,

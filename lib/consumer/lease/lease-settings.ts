@@ -4,11 +4,12 @@
  *
  * From the consumer configuration (`ConsumerConf`): `tableName` ← `leaseTableName`;
  * `workerId` ← `kcl.workerId`; `failoverTimeMillis`, `maxLeasesForWorker`,
- * `maxLeasesToStealAtOneTime` ← `lease.*`; `shardSyncIntervalMillis`,
- * `cleanupLeasesUponShardCompletion`, `parentShardPollIntervalMillis`,
+ * `maxLeasesToStealAtOneTime` ← `lease.*`; `gracefulLeaseHandoffTimeoutMillis` ←
+ * `lease.gracefulHandoffTimeoutMillis` (the KCL 3.x key `kcl.gracefulLeaseHandoffTimeoutMillis`);
+ * `shardSyncIntervalMillis`, `cleanupLeasesUponShardCompletion`, `parentShardPollIntervalMillis`,
  * `skipShardSyncAtStartupIfLeasesExist` (`skipAtStartupIfLeasesExist`) ← `shardSync.*`;
- * `initialPosition` ← `initialPosition`. `epsilonMillis`, `takeIntervalMillis`,
- * `storeBackoffMillis` and `gracefulLeaseHandoffTimeoutMillis` have no seed key and default as below.
+ * `initialPosition` ← `initialPosition`. `epsilonMillis`, `takeIntervalMillis` and
+ * `storeBackoffMillis` have no configuration key and default as below.
  * @packageDocumentation
  */
 import { ConfigError, type ConfigIssue } from '../../model/errors';
