@@ -147,8 +147,9 @@ export interface LeaseCoordinator {
   /**
    * Writes `position` (a record position, not a sentinel) as the shard's checkpoint, conditional on
    * the held counter and owner (during a handoff: on `checkpointOwner` being this worker); resets
-   * `ownerSwitchesSinceCheckpoint` and removes any pending checkpoint. A success counts as a renewal. A failed condition, or a lease no longer valid here,
-   * gives `LeaseLost` (also emitted on `events$`). Throttling and other store faults arrive on the
+   * `ownerSwitchesSinceCheckpoint` and removes any pending checkpoint. A success counts as a
+   * renewal. A failed condition, or a lease no longer valid here, gives `LeaseLost` (also emitted
+   * on `events$`). Throttling and other store faults arrive on the
    * error channel; the caller retries. Works while `events$` is not subscribed, as long as the lease
    * is still valid.
    */
@@ -165,8 +166,9 @@ export interface LeaseCoordinator {
    * on the held counter, so another worker can take it at its next take round instead of waiting
    * for it to expire (the KCL drops the lease and lets it expire). After `LeaseHandoff` it
    * completes the handoff instead: removes `checkpointOwner` (counter + 1), leaving the lease to
-   * the worker that asked for it. This worker will not take it back for a failover period. Completes without writing when the lease is not held; a throttled
-   * write is retried while the lease is valid, then given up (the lease then expires by itself).
+   * the worker that asked for it. This worker will not take it back for a failover period.
+   * Completes without writing when the lease is not held; a throttled write is retried while the
+   * lease is valid, then given up (the lease then expires by itself).
    */
   release(shardId: string): Observable<void>;
 }
