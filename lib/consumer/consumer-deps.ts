@@ -43,8 +43,8 @@ export interface ConsumerEnvironment {
  * @internal
  */
 export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): ConsumerEnvironment {
-  const { region, kinesisEndpoint, dynamoDBEndpoint } = conf.aws;
-  const regionOption = region === undefined ? {} : { region };
+  const { region, kinesisEndpoint, dynamoDBEndpoint, userAgent } = conf.aws;
+  const regionOption = { userAgent, ...(region === undefined ? {} : { region }) };
   const kinesis = resolveKinesisPort(deps.kinesis, { ...regionOption, ...(kinesisEndpoint === undefined ? {} : { endpoint: kinesisEndpoint }) });
   let leases: ReturnType<typeof resolveLeaseStorePort>;
   try {

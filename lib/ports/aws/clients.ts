@@ -33,6 +33,8 @@ export interface AwsClientOptions {
   readonly maxAttempts?: number;
   /** Fail a request with no complete response after this long. */
   readonly requestTimeoutMillis?: number;
+  /** Added to the SDK's User-Agent header, so that requests can be told apart in CloudTrail. */
+  readonly userAgent?: string;
 }
 
 function keepAliveHandler(requestTimeoutMillis: number | undefined): NodeHttpHandler {
@@ -44,9 +46,10 @@ function keepAliveHandler(requestTimeoutMillis: number | undefined): NodeHttpHan
 }
 
 function commonConfig(options: AwsClientOptions) {
-  const { region, endpoint, credentials, maxAttempts } = options;
+  const { region, endpoint, credentials, maxAttempts, userAgent } = options;
   return {
     ...(region === undefined ? {} : { region }),
+    ...(userAgent === undefined ? {} : { customUserAgent: userAgent }),
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(credentials === undefined ? {} : { credentials }),
     ...(maxAttempts === undefined ? {} : { maxAttempts }),

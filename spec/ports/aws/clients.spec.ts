@@ -41,6 +41,12 @@ describe('AWS clients', function () {
       expect(await client.config.endpoint!()).to.include({ hostname: '127.0.0.1', port: 4566, protocol: 'http:' });
     });
 
+    it('adds the user agent given to the SDK’s, and nothing when none is given', function () {
+      expect(keep(kinesisClient({ region: 'us-east-1', userAgent: 'orders-app' })).config.customUserAgent).to.deep.equal([['orders-app']]);
+      expect(keep(dynamoDbClient({ region: 'us-east-1', userAgent: 'orders-app' })).config.customUserAgent).to.deep.equal([['orders-app']]);
+      expect(keep(kinesisClient({ region: 'us-east-1' })).config.customUserAgent).to.equal(undefined);
+    });
+
     it('leaves the endpoint to the SDK (and its environment variables) when none is given', function () {
       expect(keep(kinesisClient({ region: 'us-east-1' })).config.endpoint).to.equal(undefined);
     });
