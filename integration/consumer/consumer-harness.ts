@@ -7,10 +7,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Subject, lastValueFrom, type Subscription } from 'rxjs';
 import { consumerConf, type ConsumerConf } from '../../lib/config/consumer-config';
 import { decodeKinesisConfig } from '../../lib/config/kinesis-config';
-import type { CommittableEvent } from '../../lib/consumer/committable-event';
 import { consume$ } from '../../lib/consumer/consume';
-import type { ConsumerDiagnostic } from '../../lib/consumer/consumer-deps';
-import type { ConsumerEvent } from '../../lib/model/consumer-event';
 import type { Lease } from '../../lib/model/lease';
 import { awsKinesisPort } from '../../lib/ports/aws/kinesis-adapter';
 import { awsLeaseStorePort } from '../../lib/ports/aws/dynamo-lease-store';
@@ -18,6 +15,7 @@ import type { KinesisAdminPort, KinesisPort, PutRecordsEntry } from '../../lib/p
 import type { LeaseStoreAdminPort, LeaseStorePort } from '../../lib/ports/lease-store-port';
 import { dynalite, kinesisLocal, testDynamoDbClient, testKinesisClient, uniqueName } from '../support/emulators';
 import { ownerCounts } from '../../lib/cli/lease-table';
+import { DeliveryLog, texts } from '../../spec/support/deliveries';
 
 /** The emulators' endpoints and one client of each, shared by the consumer tests. */
 export interface Emulators {
@@ -116,19 +114,8 @@ export class TestStream {
   }
 }
 
-/** One event as a consumer received it. */
-export interface Delivery {
-  readonly text: string;
-  readonly partitionKey: string;
-  readonly shardId: string;
-  readonly event: CommittableEvent<ConsumerEvent>;
-  readonly at: number;
-}
-
 /** An in-process consumer (a worker) that records what it receives. */
-export class RunningConsumer {
-  readonly deliveries: Delivery[] = [];
-  readonly diagnostics: ConsumerDiagnostic[] = [];
+export class RunningConsumer extends DeliveryLog {
   error: unknown;
   completed = false;
   /** Commit each event as it arrives. */
@@ -143,12 +130,13 @@ export class RunningConsumer {
     env: Emulators,
     options: { readonly autoCommit?: boolean } = {},
   ) {
+    super();
     this.autoCommit = options.autoCommit ?? true;
     let finished: () => void = () => undefined;
     this.done = new Promise((resolve) => (finished = resolve));
     this.subscription = consume$(conf, { kinesis: env.kinesis, leases: env.dynamo, onDiagnostic: (d) => this.diagnostics.push(d) }, { stop$: this.stop$ }).subscribe({
       next: (event) => {
-        this.deliveries.push({ text: event.payload.payloadAsString(), partitionKey: event.payload.partitionKey, shardId: event.shardId, event, at: Date.now() });
+        this.record(event, Date.now());
         if (this.autoCommit) event.commit();
       },
       error: (error: unknown) => {
@@ -160,14 +148,6 @@ export class RunningConsumer {
         finished();
       },
     });
-  }
-
-  texts(): string[] {
-    return this.deliveries.map((d) => d.text);
-  }
-
-  shardsRead(): string[] {
-    return [...new Set(this.deliveries.map((d) => d.shardId))].sort();
   }
 
   /** Stops gracefully and resolves once the final checkpoints and releases are done. */
@@ -191,10 +171,7 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
   }
 }
 
-/** `n` texts `<prefix>-0` … */
-export function texts(prefix: string, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-}
+export { texts };
 
 /** True when every text is among `seen`. */
 export function coversAll(seen: Iterable<string>, expected: readonly string[]): boolean {

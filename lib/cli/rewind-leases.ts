@@ -107,12 +107,13 @@ export function rewindLeases(store: LeaseStorePort, table: string, plan: RewindP
 function chooseLeases(leases: readonly Lease[], shards: readonly string[], table: string): readonly Lease[] {
   if (shards.length === 0) return leases;
   const byShard = new Map(leases.map((lease) => [lease.leaseKey, lease]));
-  const unknown = [...new Set(shards)].filter((shardId) => !byShard.has(shardId));
+  const named = [...new Set(shards)];
+  const unknown = named.filter((shardId) => !byShard.has(shardId));
   if (unknown.length > 0) {
     const which = unknown.length === 1 ? `shard ${unknown[0]!}` : `shards ${unknown.join(', ')}`;
     throw new UsageError(`no lease for ${which} in table ${table} (reactive-kinesis leases ${table} lists them); nothing was written`, 'rewind');
   }
-  return [...new Set(shards)].map((shardId) => byShard.get(shardId)!);
+  return named.map((shardId) => byShard.get(shardId)!);
 }
 
 /** The outcome column of a row. */

@@ -4,7 +4,7 @@
  * ```
  * ProducerEvent ─ validate ─┬─ invalid ──────────────────────────────────────────────┬─▶ SendResult
  *                           └─ limitInFlight(max-outstanding-requests) ──────────────┘
- *                              (pullInFlight instead over a pullable's or kinesisSink's iterable)
+ *                              (pullInFlight instead over the iterable behind a pullable)
  *                                  shard map ready → chunks of admitted events → records
  *                                  → aggregate per predicted shard
  *                                  → rate limit per shard → collect into PutRecords
@@ -180,47 +180,31 @@ function startRun(settings: ProducerSettings, env: ProducerEnvironment, flushes:
 
 /**
  * The pipeline behind `produce` and `KinesisProducer`; `flushes` sends everything buffered at once
- * on each notification. All state lives in the subscription. Over a `Pullable` it pulls from the
- * iterable behind it (`producePulled`); over any other Observable it buffers what it cannot admit.
+ * on each notification. All state lives in the subscription.
  * @internal
  */
 export function producePipeline(settings: ProducerSettings, env: ProducerEnvironment, flushes: Observable<unknown>): OperatorFunction<ProducerEvent, SendResult> {
   const { maxOutstanding, maxBufferedEvents } = settings;
-  return (events) => {
-    if (events instanceof Pullable) return producePulled(settings, env, flushes)(events.iterable);
-    return defer(() => {
-      const run = startRun(settings, env, flushes);
-      return events.pipe(
-        limitInFlight<ProducerEvent, SendResult>(
-          {
-            max: maxOutstanding,
-            maxBuffered: maxBufferedEvents,
-            refuse: run.refuse,
-            onOverflow: (event) => refused(event, run.messageIds.next(), new ProducerOverflowError(maxOutstanding, maxBufferedEvents)),
-          },
-          run.pipeline,
-        ),
-        finalize(run.release),
-      );
-    });
-  };
-}
-
-/**
- * The same pipeline over an `Iterable` or `AsyncIterable`, pulled only while fewer than
- * `max-outstanding-requests` events are in flight, so that nothing waits in a buffer (see
- * `pullInFlight`). Behind `produce` over a `Pullable`, and `kinesisSink` over an iterable.
- * @internal
- */
-export function producePulled(
-  settings: ProducerSettings,
-  env: ProducerEnvironment,
-  flushes: Observable<unknown> = NEVER,
-): (events: Iterable<ProducerEvent> | AsyncIterable<ProducerEvent>) => Observable<SendResult> {
   return (events) =>
     defer(() => {
       const run = startRun(settings, env, flushes);
-      return pullInFlight<ProducerEvent, SendResult>({ max: settings.maxOutstanding, refuse: run.refuse }, run.pipeline)(events).pipe(finalize(run.release));
+      // Over a `Pullable`, events are pulled from the iterable behind it only while slots are free,
+      // so none waits in a buffer; any other Observable pushes, and what cannot go in yet waits.
+      const results$ =
+        events instanceof Pullable
+          ? pullInFlight<ProducerEvent, SendResult>({ max: maxOutstanding, refuse: run.refuse }, run.pipeline)(events.iterable)
+          : events.pipe(
+              limitInFlight<ProducerEvent, SendResult>(
+                {
+                  max: maxOutstanding,
+                  maxBuffered: maxBufferedEvents,
+                  refuse: run.refuse,
+                  onOverflow: (event) => refused(event, run.messageIds.next(), new ProducerOverflowError(maxOutstanding, maxBufferedEvents)),
+                },
+                run.pipeline,
+              ),
+            );
+      return results$.pipe(finalize(run.release));
     });
 }
 

@@ -6,8 +6,9 @@ import { filter, isObservable, take, type Observable } from 'rxjs';
 import type { ProducerConf } from '../config/producer-config';
 import type { ProducerEvent } from '../model/producer-event';
 import { isSendFailed, type SendResult } from '../model/send-result';
-import { produce, producePulled, producerEnvironment, type ProducerDeps } from './produce';
-import { producerSettings, type ProduceOptions } from './settings';
+import { produce, type ProducerDeps } from './produce';
+import { pullable } from './pullable';
+import type { ProduceOptions } from './settings';
 
 /** What a sink can drain. */
 export type ProducerEventSource = Observable<ProducerEvent> | Iterable<ProducerEvent> | AsyncIterable<ProducerEvent>;
@@ -26,20 +27,6 @@ function drain(results: () => Observable<SendResult>): Promise<void> {
         complete: () => resolve(),
       });
   });
-}
-
-function drainObservable(events: Observable<ProducerEvent>, conf: ProducerConf, deps: ProducerDeps, options: ProduceOptions): Promise<void> {
-  return drain(() => events.pipe(produce(conf, deps, options)));
-}
-
-/** An iterable is pulled straight into the pipeline, only while slots are free. */
-function drainIterable(
-  events: Iterable<ProducerEvent> | AsyncIterable<ProducerEvent>,
-  conf: ProducerConf,
-  deps: ProducerDeps,
-  options: ProduceOptions,
-): Promise<void> {
-  return drain(() => producePulled(producerSettings(conf, options), producerEnvironment(conf, deps))(events));
 }
 
 /**
@@ -65,8 +52,6 @@ export function kinesisSink(
   deps: ProducerDeps = {},
   options: ProduceOptions = {},
 ): (events: ProducerEventSource) => Promise<void> {
-  return (events) => {
-    if (isObservable(events)) return drainObservable(events, conf, deps, options);
-    return drainIterable(events, conf, deps, options);
-  };
+  // An iterable goes in as a `pullable`, which `produce` pulls from only while slots are free.
+  return (events) => drain(() => (isObservable(events) ? events : pullable(events)).pipe(produce(conf, deps, options)));
 }

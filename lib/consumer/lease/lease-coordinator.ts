@@ -92,6 +92,7 @@ import {
   timeout,
   timer,
   toArray,
+  type MonoTypeOperatorFunction,
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
@@ -450,15 +451,51 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       return of(acquired(lease.leaseKey, entry));
     });
 
+  /** Tries a store call `attempts` times in all, with backoff, while its error is retryable. */
+  const retryStoreCall = <T>(attempts: number): MonoTypeOperatorFunction<T> =>
+    retry<T>({
+      count: attempts - 1,
+      delay: (error: unknown, attempt) =>
+        isRetryable(error) ? timer(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), scheduler) : throwError(() => error),
+    });
+
+  /**
+   * One write of a take round, tried {@link TAKE_ATTEMPTS} times. Emits the lease as written and
+   * when the attempt that landed began; or, when the condition failed after an earlier attempt had
+   * errored, the lease read back if `landed` says that attempt landed after all (`readBack`, and
+   * `firstStartedAt` is the earliest it can have landed). Emits `undefined` when it did not land.
+   */
+  const writeForTake = (
+    leaseKey: string,
+    update: LeaseUpdate,
+    landed: (stored: Lease) => boolean,
+  ): Observable<{ readonly lease: Lease; readonly startedAt: number; readonly firstStartedAt: number; readonly readBack: boolean } | undefined> =>
+    defer(() => {
+      const firstStartedAt = now();
+      let startedAt = firstStartedAt;
+      let uncertain = false;
+      return defer(() => {
+        startedAt = now();
+        return store.updateLease(tableName, leaseKey, update);
+      }).pipe(
+        tap({ error: () => (uncertain = true) }),
+        retryStoreCall(TAKE_ATTEMPTS),
+        concatMap((result) => {
+          if (result._tag === 'Written') return of({ lease: result.lease, startedAt, firstStartedAt, readBack: false });
+          if (!uncertain) return of(undefined);
+          return store
+            .getLease(tableName, leaseKey)
+            .pipe(map((stored) => (stored !== undefined && landed(stored) ? { lease: stored, startedAt, firstStartedAt, readBack: true } : undefined)));
+        }),
+      );
+    });
+
   /**
    * Takes one lease. Emits `LeaseAcquired` once the shard may be read, and {@link CONTENDED} when
    * `contendable` and another worker took the lease first.
    */
   const take = (lease: Lease, observations: LeaseObservations, contendable: boolean): Observable<LeaseEvent | Contended> =>
     defer(() => {
-      const firstAttemptAt = now();
-      let attemptAt = firstAttemptAt;
-      let uncertain = false;
       // The shard's last reader is the checkpoint owner of a handoff, else the owner.
       const lastReader = lease.checkpointOwner ?? lease.leaseOwner;
       const update: LeaseUpdate = {
@@ -468,32 +505,11 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
         ...(lease.checkpointOwner === undefined ? {} : { remove: ['checkpointOwner'] as const }),
         incrementOwnerSwitches: lastReader !== undefined && lastReader !== workerId,
       };
-      const write$ = defer(() => {
-        attemptAt = now();
-        return store.updateLease(tableName, lease.leaseKey, update);
-      }).pipe(
-        tap({ error: () => (uncertain = true) }),
-        retry({
-          count: TAKE_ATTEMPTS - 1,
-          delay: (error: unknown, attempt) =>
-            isRetryable(error) ? timer(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), scheduler) : throwError(() => error),
-        }),
-      );
-      return write$.pipe(
-        concatMap((result): Observable<{ readonly lease: Lease; readonly since: number } | undefined> => {
-          if (result._tag === 'Written') return of({ lease: result.lease, since: attemptAt });
-          if (!uncertain) return of(undefined);
-          // An attempt that errored may have taken the lease after all.
-          return store.getLease(tableName, lease.leaseKey).pipe(
-            map((stored) =>
-              stored !== undefined && stored.leaseOwner === workerId && stored.leaseCounter === lease.leaseCounter + 1 && stored.checkpointOwner === undefined
-                ? { lease: stored, since: firstAttemptAt }
-                : undefined,
-            ),
-          );
-        }),
+      const landed = (stored: Lease) => stored.leaseOwner === workerId && stored.leaseCounter === lease.leaseCounter + 1 && stored.checkpointOwner === undefined;
+      return writeForTake(lease.leaseKey, update, landed).pipe(
         concatMap((taken): Observable<LeaseEvent | Contended> => {
-          if (taken !== undefined) return hold(taken.lease, taken.since, observations);
+          // A take that was read back may have landed as early as its first attempt.
+          if (taken !== undefined) return hold(taken.lease, taken.readBack ? taken.firstStartedAt : taken.startedAt, observations);
           return contendable ? of(CONTENDED) : EMPTY;
         }),
         catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
@@ -511,8 +527,6 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
     defer(() => {
       const victim = lease.leaseOwner;
       if (victim === undefined || lease.checkpointOwner !== undefined) return EMPTY;
-      let attemptAt = now();
-      let uncertain = false;
       const update: LeaseUpdate = {
         expectedCounter: lease.leaseCounter,
         expectedOwner: victim,
@@ -520,24 +534,9 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
         keepCounter: true,
         set: { leaseOwner: workerId, checkpointOwner: victim },
       };
-      return defer(() => {
-        attemptAt = now();
-        return store.updateLease(tableName, lease.leaseKey, update);
-      }).pipe(
-        tap({ error: () => (uncertain = true) }),
-        retry({
-          count: TAKE_ATTEMPTS - 1,
-          delay: (error: unknown, attempt) =>
-            isRetryable(error) ? timer(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), scheduler) : throwError(() => error),
-        }),
-        concatMap((result): Observable<Lease | undefined> => {
-          if (result._tag === 'Written') return of(result.lease);
-          if (!uncertain) return of(undefined);
-          return store.getLease(tableName, lease.leaseKey).pipe(
-            map((stored) => (stored !== undefined && stored.leaseOwner === workerId && stored.checkpointOwner === victim ? stored : undefined)),
-          );
-        }),
-        concatMap((written) => (written === undefined ? EMPTY : of<HandoffStarted>({ _tag: 'HandoffStarted', lease: written, at: attemptAt }))),
+      const landed = (stored: Lease) => stored.leaseOwner === workerId && stored.checkpointOwner === victim;
+      return writeForTake(lease.leaseKey, update, landed).pipe(
+        concatMap((written) => (written === undefined ? EMPTY : of<HandoffStarted>({ _tag: 'HandoffStarted', lease: written.lease, at: written.startedAt }))),
         catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
       );
     });
@@ -625,11 +624,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
 
   // ------------------------------------------------------------------ start-up
 
-  const retryAtStart = retry<never>({
-    count: STARTUP_ATTEMPTS - 1,
-    delay: (error: unknown, attempt) =>
-      isRetryable(error) ? timer(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), scheduler) : throwError(() => error),
-  });
+  const retryAtStart = retryStoreCall<never>(STARTUP_ATTEMPTS);
 
   const firstSync$: Observable<never> = conf.skipShardSyncAtStartupIfLeasesExist
     ? defer(() => store.listLeases(tableName)).pipe(concatMap((leases) => (leases.length > 0 ? EMPTY : sync())))

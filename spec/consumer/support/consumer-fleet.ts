@@ -7,7 +7,6 @@ import { consumerConf } from '../../../lib/config/consumer-config';
 import { decodeKinesisConfig } from '../../../lib/config/kinesis-config';
 import type { CommittableEvent } from '../../../lib/consumer/committable-event';
 import { consume$ } from '../../../lib/consumer/consume';
-import type { ConsumerDiagnostic } from '../../../lib/consumer/consumer-deps';
 import type { ConsumeOptions } from '../../../lib/consumer/consumer-settings';
 import type { ConsumerConf } from '../../../lib/config/consumer-config';
 import type { ConsumerEvent } from '../../../lib/model/consumer-event';
@@ -15,6 +14,7 @@ import type { Lease } from '../../../lib/model/lease';
 import type { PutRecordsEntry } from '../../../lib/ports/kinesis-port';
 import type { LeaseStorePort, LeaseUpdate } from '../../../lib/ports/lease-store-port';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../../lib/testing';
+import { DeliveryLog, texts } from '../../support/deliveries';
 import { leaseCountsByOwner, runFor } from '../../support/virtual-time';
 
 export const STREAM = 'orders';
@@ -44,19 +44,8 @@ export function testConf(workerId: string, overrides: { readonly kcl?: object; r
   );
 }
 
-/** One event as a worker received it. */
-export interface Delivery {
-  readonly text: string;
-  readonly partitionKey: string;
-  readonly shardId: string;
-  readonly event: CommittableEvent<ConsumerEvent>;
-  readonly at: number;
-}
-
 /** A subscribed consumer and what it saw. */
-export class Worker {
-  readonly deliveries: Delivery[] = [];
-  readonly diagnostics: ConsumerDiagnostic[] = [];
+export class Worker extends DeliveryLog {
   completed = false;
   completedAt?: number;
   error: unknown;
@@ -68,19 +57,13 @@ export class Worker {
   deliveredBeforeDeath?: number;
   subscription?: Subscription;
 
-  constructor(readonly id: string) {}
-
-  texts(): string[] {
-    return this.deliveries.map((d) => d.text);
+  constructor(readonly id: string) {
+    super();
   }
 
   /** Delivered texts of one shard, in delivery order. */
   textsOf(shardId: string): string[] {
     return this.deliveries.filter((d) => d.shardId === shardId).map((d) => d.text);
-  }
-
-  shardsRead(): string[] {
-    return [...new Set(this.deliveries.map((d) => d.shardId))].sort();
   }
 
   commitAll(): void {
@@ -141,7 +124,7 @@ export class ConsumerFleet {
     this.workers.set(id, worker);
     worker.subscription = this.consume(id, start).subscribe({
       next: (event) => {
-        worker.deliveries.push({ text: event.payload.payloadAsString(), partitionKey: event.payload.partitionKey, shardId: event.shardId, event, at: this.now });
+        worker.record(event, this.now);
         if (worker.autoCommit) event.commit();
       },
       error: (error: unknown) => (worker.error = error),
@@ -221,7 +204,4 @@ export class ConsumerFleet {
   }
 }
 
-/** `n` texts `<prefix>-0` … */
-export function texts(prefix: string, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-}
+export { texts };
