@@ -102,7 +102,7 @@ export type {
   Shard,
   ShardFilter,
 } from './ports';
-export { awsKinesisPort, awsLeaseStorePort, dynamoDbClient, kinesisClient } from './ports/aws';
+export { awsKinesisPort, awsLeaseStorePort, dynamoDbClient, kinesisClient, KinesisJsonProtocol } from './ports/aws';
 export type { AwsClientOptions, AwsKinesisPortOptions, AwsLeaseStorePortOptions } from './ports/aws';
 export type { Deps, KinesisInput, LeaseStoreInput, Logger } from './ports/deps';
 

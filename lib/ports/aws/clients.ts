@@ -16,6 +16,7 @@ import type { KinesisAdminPort, KinesisPort } from '../kinesis-port';
 import type { LeaseStoreAdminPort, LeaseStorePort } from '../lease-store-port';
 import { awsLeaseStorePort, type AwsLeaseStorePortOptions } from './dynamo-lease-store';
 import { awsKinesisPort, type AwsKinesisPortOptions } from './kinesis-adapter';
+import { KinesisJsonProtocol } from './kinesis-json-protocol';
 
 /** How to build a default client. Every field is optional; absent fields keep the SDK's default. */
 export interface AwsClientOptions {
@@ -56,7 +57,10 @@ function commonConfig(options: AwsClientOptions) {
   };
 }
 
-/** A Kinesis client built from `options`, SDK defaults for everything not given. */
+/**
+ * A Kinesis client built from `options`, SDK defaults for everything not given. PutRecords bodies are
+ * written with Node's native base64 (`KinesisJsonProtocol`), several times faster than the SDK's.
+ */
 export function kinesisClient(options: AwsClientOptions = {}): KinesisClient {
   const { http1 = false, requestTimeoutMillis } = options;
   const requestHandler = http1
@@ -64,7 +68,11 @@ export function kinesisClient(options: AwsClientOptions = {}): KinesisClient {
     : requestTimeoutMillis === undefined
       ? undefined
       : new NodeHttp2Handler({ requestTimeout: requestTimeoutMillis });
-  return new KinesisClient({ ...commonConfig(options), ...(requestHandler === undefined ? {} : { requestHandler }) });
+  return new KinesisClient({
+    ...commonConfig(options),
+    protocol: KinesisJsonProtocol,
+    ...(requestHandler === undefined ? {} : { requestHandler }),
+  });
 }
 
 /** A DynamoDB client built from `options`, SDK defaults for everything not given. */

@@ -7,5 +7,6 @@ export type { AwsKinesisPortOptions } from './kinesis-adapter';
 export { awsLeaseStorePort } from './dynamo-lease-store';
 export type { AwsLeaseStorePortOptions } from './dynamo-lease-store';
 export { dynamoDbClient, kinesisClient, resolveKinesisPort, resolveLeaseStorePort } from './clients';
+export { KinesisJsonProtocol } from './kinesis-json-protocol';
 export type { AwsClientOptions, ResolvedPort } from './clients';
 export type { StatusPolling } from './await-status';
