@@ -27,7 +27,10 @@ export interface Deps {
   readonly kinesis?: KinesisInput;
   /** Only consumers use the lease table. */
   readonly leases?: LeaseStoreInput;
-  /** The clock of every timer, retry, linger and lease expiry. Default `asyncScheduler`. */
+  /**
+   * The clock of every timer, retry, linger and lease expiry. Default `asyncScheduler` (for the
+   * producer, the same timers with 0 ms as the event loop's next turn: `nextTurnScheduler`).
+   */
   readonly scheduler?: SchedulerLike;
   /** Told about failures the library works around. */
   readonly logger?: Logger;

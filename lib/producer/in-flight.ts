@@ -15,14 +15,19 @@
  * the same way.
  *
  * Values go in as chunks: whatever fits when slots free is admitted as one array, so the stages
- * behind pay their per-notification cost once per chunk rather than once per value.
+ * behind pay their per-notification cost once per chunk rather than once per value. A chunk is at
+ * most `turn.maxPerTurn` values; when more could go in, the rest go in on a later turn of the
+ * scheduler. Admitting, hashing and aggregating thousands of values is milliseconds of synchronous
+ * work, and the requests formed meanwhile go out, and their answers come in, only when the event
+ * loop turns: with every free slot filled at once, the service sat idle while the next request was
+ * still being built behind the last one.
  *
  * The loop from the pipeline's output back to its input (admissions, and the `saturated` signal)
  * is the one place a value goes round: as in RxJS's own `repeatWhen`, it is closed inside these
  * operators, per subscription, and only read-only Observables of it are handed to the pipeline.
  * @packageDocumentation
  */
-import { Observable, Subject, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, Subject, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 
 /** What both entry points take. */
 export interface AdmissionOptions<T, R> {
@@ -30,6 +35,14 @@ export interface AdmissionOptions<T, R> {
   readonly max: number;
   /** The output for a value that must not enter the pipeline at all (emitted at once), else `undefined`. */
   readonly refuse?: (value: T) => R | undefined;
+  /** Admit at most `maxPerTurn` values at a time, the next ones on a later action of `scheduler` (0 ms). Absent: no limit. */
+  readonly turn?: AdmissionTurn;
+}
+
+/** How much is admitted at a time, and where the rest is admitted later. */
+export interface AdmissionTurn {
+  readonly scheduler: SchedulerLike;
+  readonly maxPerTurn: number;
 }
 
 /** Bounds of `limitInFlight`. */
@@ -56,8 +69,11 @@ interface Waiting<T> {
 
 const NONE: never[] = [];
 
-function checkMax(max: number): void {
+function checkOptions({ max, turn }: Pick<AdmissionOptions<unknown, unknown>, 'max' | 'turn'>): void {
   if (!(Number.isInteger(max) && max >= 1)) throw new TypeError(`max in flight must be an integer ≥ 1, got ${max}`);
+  if (turn !== undefined && !(Number.isInteger(turn.maxPerTurn) && turn.maxPerTurn >= 1)) {
+    throw new TypeError(`maxPerTurn must be an integer ≥ 1, got ${turn.maxPerTurn}`);
+  }
 }
 
 /**
@@ -70,9 +86,12 @@ class Admission<T, R> {
   private admit: Subscriber<readonly T[]> | undefined;
   private readonly saturated = new Subject<void>();
   private readonly output: Subscription;
+  /** A later turn to admit what did not fit in this one, once scheduled. Results arriving before it admit at once. */
+  private nextTurn: Subscription | undefined;
 
   constructor(
     private readonly max: number,
+    private readonly turn: AdmissionTurn | undefined,
     pipeline: BoundedPipeline<T, R>,
     private readonly subscriber: Subscriber<R>,
     private readonly waiting: Waiting<T>,
@@ -119,11 +138,20 @@ class Admission<T, R> {
   drain(): void {
     if (this.draining) return; // re-entered from a synchronous output: the outer loop carries on
     this.draining = true;
+    let allowance = this.turn?.maxPerTurn ?? Infinity;
     try {
       for (let admit = this.admit; admit !== undefined && !this.subscriber.closed; admit = this.admit) {
         const room = this.max - this.inFlight;
-        const chunk = room > 0 ? this.waiting.take(room) : NONE;
+        if (room > 0 && allowance === 0 && !this.waiting.exhausted) {
+          this.nextTurn ??= this.turn!.scheduler.schedule(() => {
+            this.nextTurn = undefined;
+            this.drain();
+          });
+          break;
+        }
+        const chunk = room > 0 ? this.waiting.take(Math.min(room, allowance)) : NONE;
         if (chunk.length > 0) {
+          allowance -= chunk.length;
           this.admitChunk(admit, chunk);
           continue; // a synchronous output may have freed slots meanwhile
         }
@@ -136,6 +164,7 @@ class Admission<T, R> {
   }
 
   unsubscribe(): void {
+    this.nextTurn?.unsubscribe();
     this.output.unsubscribe();
     this.saturated.complete();
   }
@@ -206,13 +235,13 @@ class Backlog<T> implements Waiting<T> {
  * either errors it.
  */
 export function limitInFlight<T, R>(options: InFlightOptions<T, R>, pipeline: BoundedPipeline<T, R>): OperatorFunction<T, R> {
-  const { max, maxBuffered, onOverflow, refuse } = options;
-  checkMax(max);
+  const { max, maxBuffered, onOverflow, refuse, turn } = options;
+  checkOptions(options);
   if (!(maxBuffered >= 0)) throw new TypeError(`maxBuffered must be ≥ 0, got ${maxBuffered}`);
   return (source) =>
     new Observable<R>((subscriber) => {
       const buffer = new Backlog<T>();
-      const admission = new Admission(max, pipeline, subscriber, buffer);
+      const admission = new Admission(max, turn, pipeline, subscriber, buffer);
       const input = source.subscribe({
         next: (value) => {
           const refusal = refuse?.(value);
@@ -386,8 +415,8 @@ export function pullInFlight<T, R>(
   options: AdmissionOptions<T, R>,
   pipeline: BoundedPipeline<T, R>,
 ): (values: Iterable<T> | AsyncIterable<T>) => Observable<R> {
-  const { max, refuse } = options;
-  checkMax(max);
+  const { max, refuse, turn } = options;
+  checkOptions(options);
   return (values) =>
     new Observable<R>((subscriber) => {
       const target: PullTarget<T, R> = { subscriber, refuse };
@@ -396,7 +425,7 @@ export function pullInFlight<T, R>(
       const pulled = isAsyncIterable(values)
         ? new AsyncPulled(values[Symbol.asyncIterator](), target, () => admission.drain())
         : new Pulled(values[Symbol.iterator](), target);
-      const admission = new Admission(max, pipeline, subscriber, pulled);
+      const admission = new Admission(max, turn, pipeline, subscriber, pulled);
       return () => {
         admission.unsubscribe();
         pulled.close();

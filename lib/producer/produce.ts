@@ -25,7 +25,6 @@
  * @packageDocumentation
  */
 import {
-  asyncScheduler,
   concat,
   defer,
   filter,
@@ -49,7 +48,7 @@ import { resolveKinesisPort } from '../ports/aws/clients';
 import { aggregate } from './aggregate';
 import { collect } from './collect';
 import { ProducerOverflowError } from './errors';
-import { limitInFlight, pullInFlight, type BoundedPipeline } from './in-flight';
+import { limitInFlight, pullInFlight, type AdmissionTurn, type BoundedPipeline } from './in-flight';
 import { recordCount } from './pending-record';
 import { Pullable } from './pullable';
 import { rateLimit, ShardRateLimiter } from './rate-limit';
@@ -58,6 +57,7 @@ import type { Deps, Logger } from '../ports/deps';
 import { producerSettings, SHARD_MAP_RETRY, type ProduceOptions, type ProducerSettings } from './settings';
 import { ShardMapState } from './shard-map';
 import { checkEvent, MessageIds, refused, toPendingRecords } from './validate';
+import { nextTurnScheduler } from './next-turn-scheduler';
 
 /** Where the producer reports what it works around (a failed shard map refresh, …). */
 export type ProducerLogger = Logger;
@@ -86,7 +86,7 @@ export function producerEnvironment(conf: ProducerConf, deps: ProducerDeps): Pro
   };
   return {
     resolvePort: () => resolveKinesisPort(deps.kinesis, clientOptions),
-    scheduler: deps.scheduler ?? asyncScheduler,
+    scheduler: deps.scheduler ?? nextTurnScheduler,
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   };
 }
@@ -179,12 +179,20 @@ function startRun(settings: ProducerSettings, env: ProducerEnvironment, flushes:
 }
 
 /**
+ * Most events admitted into the pipeline in one go: about 3 ms of validating, hashing and
+ * aggregating. Free slots beyond it are filled on the scheduler's next turn, so that the requests
+ * formed meanwhile are sent, and answers read, in between (see `in-flight`).
+ */
+const ADMIT_PER_TURN = 2048;
+
+/**
  * The pipeline behind `produce` and `KinesisProducer`; `flushes` sends everything buffered at once
  * on each notification. All state lives in the subscription.
  * @internal
  */
 export function producePipeline(settings: ProducerSettings, env: ProducerEnvironment, flushes: Observable<unknown>): OperatorFunction<ProducerEvent, SendResult> {
   const { maxOutstanding, maxBufferedEvents } = settings;
+  const turn: AdmissionTurn = { scheduler: env.scheduler, maxPerTurn: ADMIT_PER_TURN };
   return (events) =>
     defer(() => {
       const run = startRun(settings, env, flushes);
@@ -192,11 +200,12 @@ export function producePipeline(settings: ProducerSettings, env: ProducerEnviron
       // so none waits in a buffer; any other Observable pushes, and what cannot go in yet waits.
       const results$ =
         events instanceof Pullable
-          ? pullInFlight<ProducerEvent, SendResult>({ max: maxOutstanding, refuse: run.refuse }, run.pipeline)(events.iterable)
+          ? pullInFlight<ProducerEvent, SendResult>({ max: maxOutstanding, refuse: run.refuse, turn }, run.pipeline)(events.iterable)
           : events.pipe(
               limitInFlight<ProducerEvent, SendResult>(
                 {
                   max: maxOutstanding,
+                  turn,
                   maxBuffered: maxBufferedEvents,
                   refuse: run.refuse,
                   onOverflow: (event) => refused(event, run.messageIds.next(), new ProducerOverflowError(maxOutstanding, maxBufferedEvents)),

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { bufferCount, concat, concatAll, map, merge, mergeMap, tap, timer, type Observable } from 'rxjs';
+import { bufferCount, concat, concatAll, map, merge, mergeMap, NEVER, tap, timer, toArray, type Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
 import { limitInFlight, pullInFlight } from '../../lib/producer/in-flight';
 import { testScheduler } from './support';
 
@@ -167,3 +168,98 @@ describe('pullInFlight (marbles)', () => {
   });
 });
 
+
+// prettier-ignore
+describe('admission in turns (marbles)', () => {
+  /**
+   * A pipeline that logs each chunk as it is admitted and, as a request would be, "sends" it in a
+   * 0 ms action of its own; each value's result comes out `answerAfter` ms after admission.
+   */
+  function loggingPipeline(ts: TestScheduler, log: string[], answerAfter: number) {
+    return (admitted: Observable<readonly string[]>) =>
+      admitted.pipe(
+        tap((chunk) => {
+          log.push(`admit ${chunk.join('')}@${ts.now()}`);
+          ts.schedule(() => log.push(`send ${chunk.join('')}@${ts.now()}`));
+        }),
+        mergeMap((chunk) => timer(answerAfter, ts).pipe(map(() => chunk))),
+      );
+  }
+
+  it('admits at most maxPerTurn values at once, the rest after what was scheduled meanwhile', () => {
+    const ts = testScheduler();
+    ts.run(({ expectObservable }) => {
+      const log: string[] = [];
+      const turn = { scheduler: ts, maxPerTurn: 3 };
+      expectObservable(pullInFlight({ max: 10, turn }, loggingPipeline(ts, log, 5))('abcdefgh')).toBe('5ms (abcdefgh|)');
+      ts.flush();
+      // Without turns, all eight would go in as one chunk before anything is sent.
+      expect(log).to.deep.equal(['admit abc@0', 'send abc@0', 'admit def@0', 'send def@0', 'admit gh@0', 'send gh@0']);
+    });
+  });
+
+  it('admits at once when results free slots before the next turn comes', () => {
+    const ts = testScheduler();
+    ts.run(({ expectObservable }) => {
+      const log: string[] = [];
+      const turn = { scheduler: ts, maxPerTurn: 2 };
+      // max 2: the first turn fills both slots; the results at 5 ms let c and d in straight away.
+      expectObservable(pullInFlight({ max: 2, turn }, loggingPipeline(ts, log, 5))('abcde')).toBe('5ms (ab) 1ms (cd) 1ms (e|)');
+      ts.flush();
+      expect(log).to.deep.equal(['admit ab@0', 'send ab@0', 'admit cd@5', 'send cd@5', 'admit e@10', 'send e@10']);
+    });
+  });
+
+  it('drains a push source’s buffer in turns too', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const log: string[] = [];
+      const turn = { scheduler: ts, maxPerTurn: 2 };
+      // Results come out four at a time, 5 ms after the fourth value went in.
+      const pipeline = (admitted: Observable<readonly string[]>) =>
+        admitted.pipe(
+          tap((chunk) => {
+            log.push(`admit ${chunk.join('')}@${ts.now()}`);
+            ts.schedule(() => log.push(`send ${chunk.join('')}@${ts.now()}`));
+          }),
+          concatAll(),
+          bufferCount(4),
+          mergeMap((held) => timer(5, ts).pipe(map(() => held))),
+        );
+      const limited = cold('(abcdefgh)|').pipe(limitInFlight({ max: 4, maxBuffered: 10, onOverflow: (v) => `${v}!`, turn }, pipeline));
+      // Each result drawn with the time it came out at, all in one frame at the end.
+      const timed = limited.pipe(map((v) => `${v}@${ts.now()}`), toArray());
+      expectObservable(timed).toBe('10ms (x|)', { x: ['a@5', 'b@5', 'c@5', 'd@5', 'e@10', 'f@10', 'g@10', 'h@10'] });
+      ts.flush();
+      // a to d are offered one at a time into free slots; at 5 ms four slots free, and the buffer
+      // goes in two at a time, a turn apart.
+      expect(log.slice(8)).to.deep.equal(['admit ef@5', 'send ef@5', 'admit gh@5', 'send gh@5']);
+    });
+  });
+
+  it('cancels a pending turn when unsubscribed, and pulls nothing more', () => {
+    const ts = testScheduler();
+    ts.run(() => {
+      let pulled = 0;
+      function* values(): Generator<number> {
+        for (;;) yield ++pulled;
+      }
+      const turns: Subscription[] = [];
+      const scheduler: SchedulerLike = {
+        now: () => ts.now(),
+        schedule: <T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) => {
+          const turn = ts.schedule(work, delay, state);
+          turns.push(turn);
+          return turn;
+        },
+      };
+      const pipeline = (admitted: Observable<readonly number[]>) => admitted.pipe(mergeMap(() => NEVER));
+      const subscription = pullInFlight({ max: 10, turn: { scheduler, maxPerTurn: 2 } }, pipeline)(values()).subscribe();
+      expect(turns.map((turn) => turn.closed)).to.deep.equal([false]);
+      subscription.unsubscribe();
+      expect(turns.map((turn) => turn.closed)).to.deep.equal([true]);
+      ts.flush();
+      expect(pulled).to.equal(2);
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Observable, type Subscriber } from 'rxjs';
-import { pullInFlight, type BoundedPipeline } from '../../lib/producer/in-flight';
+import { Observable, Subscription, type Subscriber } from 'rxjs';
+import { limitInFlight, pullInFlight, type BoundedPipeline } from '../../lib/producer/in-flight';
 
 /** Lets every promise chain that is already under way move on by `turns` steps. */
 async function ticks(turns = 50): Promise<void> {
@@ -258,5 +258,19 @@ describe('pullInFlight over an async iterable', () => {
       await ticks();
       expect([pulled, closed]).to.deep.equal([4, true]);
     });
+  });
+});
+
+describe('admission options', () => {
+  const pipeline: BoundedPipeline<number, number> = (admitted) => admitted;
+  const scheduler = { now: () => 0, schedule: () => new Subscription() };
+
+  it('refuses a max in flight or a maxPerTurn that is not a positive integer, naming it', () => {
+    expect(() => pullInFlight({ max: 0 }, pipeline)).to.throw(TypeError, 'max in flight');
+    expect(() => limitInFlight({ max: 2.5, maxBuffered: 1, onOverflow: (v: number) => v }, pipeline)).to.throw(TypeError, 'max in flight');
+    for (const maxPerTurn of [0, 1.5, Number.NaN]) {
+      expect(() => pullInFlight({ max: 1, turn: { scheduler, maxPerTurn } }, pipeline)).to.throw(TypeError, 'maxPerTurn');
+      expect(() => limitInFlight({ max: 1, maxBuffered: 1, onOverflow: (v: number) => v, turn: { scheduler, maxPerTurn } }, pipeline)).to.throw(TypeError, 'maxPerTurn');
+    }
   });
 });
