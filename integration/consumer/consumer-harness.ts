@@ -36,18 +36,26 @@ export function emulators(): Promise<Emulators> {
 
 /** A fresh stream and lease table, deleted by {@link TestStream.dispose}. */
 export class TestStream {
-  readonly name = uniqueName('consumer');
+  readonly name: string;
   readonly table = uniqueName('leases');
   readonly kinesisPort: KinesisPort & KinesisAdminPort;
   readonly leasePort: LeaseStorePort & LeaseStoreAdminPort;
 
-  private constructor(readonly env: Emulators) {
+  private constructor(
+    readonly env: Emulators,
+    prefix: string,
+  ) {
+    this.name = uniqueName(prefix);
     this.kinesisPort = awsKinesisPort(env.kinesis);
     this.leasePort = awsLeaseStorePort(env.dynamo);
   }
 
-  static async create(shardCount: number): Promise<TestStream> {
-    const stream = new TestStream(await emulators());
+  /**
+   * @param prefix of the stream's name. kinesis-local cannot subscribe to a stream whose name starts
+   *   with "consumer" (it misreads the consumer ARN), so fan-out tests pass another.
+   */
+  static async create(shardCount: number, prefix = 'consumer'): Promise<TestStream> {
+    const stream = new TestStream(await emulators(), prefix);
     await lastValueFrom(stream.kinesisPort.createStream(stream.name, shardCount), { defaultValue: undefined });
     return stream;
   }
@@ -128,13 +136,13 @@ export class RunningConsumer extends DeliveryLog {
     readonly id: string,
     conf: ConsumerConf,
     env: Emulators,
-    options: { readonly autoCommit?: boolean } = {},
+    options: { readonly autoCommit?: boolean; readonly kinesis?: KinesisPort } = {},
   ) {
     super();
     this.autoCommit = options.autoCommit ?? true;
     let finished: () => void = () => undefined;
     this.done = new Promise((resolve) => (finished = resolve));
-    this.subscription = consume$(conf, { kinesis: env.kinesis, leases: env.dynamo, onDiagnostic: (d) => this.diagnostics.push(d) }, { stop$: this.stop$ }).subscribe({
+    this.subscription = consume$(conf, { kinesis: options.kinesis ?? env.kinesis, leases: env.dynamo, onDiagnostic: (d) => this.diagnostics.push(d) }, { stop$: this.stop$ }).subscribe({
       next: (event) => {
         this.record(event, Date.now());
         if (this.autoCommit) event.commit();

@@ -40,6 +40,14 @@ export function awsTargetOf(parsed: ParsedFlags): AwsTarget {
   };
 }
 
+/**
+ * Whether Kinesis is reached at an endpoint of one's own (an emulator) rather than AWS: given by
+ * flag, or by the SDK's endpoint variables.
+ */
+export function kinesisEndpointGiven(target: AwsTarget, env: NodeJS.ProcessEnv = process.env): boolean {
+  return target.kinesisEndpoint !== undefined || Boolean(env['AWS_ENDPOINT_URL_KINESIS']) || Boolean(env['AWS_ENDPOINT_URL']);
+}
+
 /** The flags that reproduce `target`, to hand it to another process. */
 export function awsTargetArgs(target: AwsTarget): string[] {
   return [
@@ -65,12 +73,13 @@ export interface Connected<P, C> {
 const REQUEST_TIMEOUT_MILLIS = 20_000;
 
 /**
- * A Kinesis client for `target`, over HTTP/1.1: kinesalite speaks nothing else and kinesis-local
- * cuts off some HTTP/2 answers, and the command line only polls, which HTTP/2 does not speed up.
+ * A Kinesis client for `target`, over HTTP/1.1 unless told otherwise: kinesalite speaks nothing
+ * else and kinesis-local cuts off some HTTP/2 answers, and polling is not sped up by HTTP/2.
+ * Enhanced fan-out on AWS needs HTTP/2 (`http1: false`).
  */
-export function connectKinesis(target: AwsTarget): Connected<KinesisPort & KinesisAdminPort, ReturnType<typeof kinesisClient>> {
+export function connectKinesis(target: AwsTarget, { http1 = true }: { readonly http1?: boolean } = {}): Connected<KinesisPort & KinesisAdminPort, ReturnType<typeof kinesisClient>> {
   const client = kinesisClient({
-    http1: true,
+    http1,
     requestTimeoutMillis: REQUEST_TIMEOUT_MILLIS,
     ...(target.region === undefined ? {} : { region: target.region }),
     ...(target.kinesisEndpoint === undefined ? {} : { endpoint: target.kinesisEndpoint }),

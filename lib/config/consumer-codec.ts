@@ -103,6 +103,10 @@ const Kcl = strictObject(
     timestampAtInitialPositionInStream: optional(timestamp),
     maxRecords: count(1, 10000, 10000),
     idleTimeBetweenReadsInMillis: ms(0, 1000),
+    /** KCL 2.x: read with GetRecords (`POLLING`) or through enhanced fan-out subscriptions (`FANOUT`). */
+    retrievalMode: withDefault(oneOf(['POLLING', 'FANOUT']), 'POLLING'),
+    /** KCL 2.x: the stream consumer fan-out reads as; registered when missing. */
+    consumerName: optional(nonEmptyString),
     failoverTimeMillis: ms(100, 10000),
     shardSyncIntervalMillis: ms(1, 60000),
     shardSyncStrategyType: withDefault(oneOf(['SHARD_END', 'PERIODIC']), 'SHARD_END'),

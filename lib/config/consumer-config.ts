@@ -88,6 +88,15 @@ export interface PollingConf {
   readonly getRecordsRetry?: { readonly afterMillis: number; readonly maxConcurrent: number };
 }
 
+/**
+ * Enhanced fan-out (`kcl.retrievalMode` FANOUT): each shard is read through SubscribeToShard as a
+ * registered stream consumer, with 2 MiB/s of its own per shard, instead of GetRecords.
+ */
+export interface FanOutConf {
+  /** `kcl.consumerName`, default `<application-name>-<stream-name>` (the KCL application name). */
+  readonly consumerName: string;
+}
+
 /** Lease ownership (`kcl.*`). The table name is {@link ConsumerConf.leaseTableName}. */
 export interface LeaseConf {
   /** `kcl.failoverTimeMillis`, default 10000: a lease not renewed for this long may be taken. */
@@ -160,6 +169,8 @@ export interface ConsumerConf {
   readonly worker: ConsumerWorkerConf;
   readonly checkpointer: CheckpointerConf;
   readonly polling: PollingConf;
+  /** Present when `kcl.retrievalMode` is FANOUT: shards are read through enhanced fan-out. */
+  readonly fanOut?: FanOutConf;
   readonly leases: LeaseConf;
   readonly shardSync: ShardSyncConf;
   readonly aws: ConsumerAwsConf;
@@ -252,6 +263,7 @@ export function toConsumerConf(raw: RawConsumerSection, applicationName: string,
           ? {}
           : { getRecordsRetry: { afterMillis: retryAfter * 1000, maxConcurrent: retryPool } }),
       },
+      ...(kcl.retrievalMode === 'FANOUT' ? { fanOut: { consumerName: kcl.consumerName ?? kclApplicationName } } : {}),
       leases: {
         failoverTimeMillis: kcl.failoverTimeMillis,
         maxLeasesForWorker: kcl.maxLeasesForWorker,

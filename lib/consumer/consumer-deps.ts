@@ -7,7 +7,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { ConsumerConf } from '../config/consumer-config';
 import { resolveKinesisPort, resolveLeaseStorePort } from '../ports/aws/clients';
-import type { KinesisPort } from '../ports/kinesis-port';
+import type { KinesisFanOutPort, KinesisPort } from '../ports/kinesis-port';
 import type { LeaseStorePort } from '../ports/lease-store-port';
 import type { Deps, Logger } from '../ports/deps';
 import type { ShardDiagnostic } from './shard-pipeline';
@@ -30,7 +30,8 @@ export interface ConsumerDeps extends Deps {
 
 /** The ports of one consumer subscription. @internal */
 export interface ConsumerEnvironment {
-  readonly kinesis: KinesisPort;
+  /** Fan-out methods are there when the port has them (the AWS port and `InMemoryKinesis` do). */
+  readonly kinesis: KinesisPort & Partial<KinesisFanOutPort>;
   readonly leases: LeaseStorePort;
   readonly scheduler: SchedulerLike;
   /** Destroys the clients built for this subscription; a no-op for those handed in. */
@@ -98,6 +99,12 @@ function warn(logger: Logger, diagnostic: ConsumerDiagnostic): void {
         shardId: diagnostic.shardId,
         sequenceNumber: diagnostic.sequenceNumber,
         dropped: diagnostic.dropped,
+      });
+      return;
+    case 'SubscriptionSilent':
+      logger.warn('enhanced fan-out subscription silent; resubscribing from the last continuation', {
+        shardId: diagnostic.shardId,
+        silentMillis: diagnostic.silentMillis,
       });
       return;
     case 'Polled':

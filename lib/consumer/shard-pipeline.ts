@@ -66,32 +66,36 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import type { InitialPosition } from '../config/consumer-config';
-import { LeaseStoreError } from '../model/errors';
+import { LeaseStoreError, StreamNotFoundError } from '../model/errors';
 import type { ConsumerEvent } from '../model/consumer-event';
 import { CompoundSequenceNumber } from '../model/sequence-number';
-import type { ChildShard, HashKeyRange, KinesisPort, KinesisRecord } from '../ports/kinesis-port';
+import type { ChildShard, HashKeyRange, KinesisFanOutPort, KinesisPort, KinesisRecord } from '../ports/kinesis-port';
 import type { CheckpointWriteResult, CheckpointWriter } from './checkpoint/checkpoint-write';
 import { checkpointer, type CheckpointerEvent } from './checkpoint/checkpointer';
 import { CommitTracker } from './checkpoint/commit-tracker';
 import type { CommittableEvent } from './committable-event';
 import { deaggregate, type DeaggregationDiagnostic } from './deaggregate/deaggregate';
 import { requireMillis, type BackoffSettings } from './polling/backoff';
+import { DEFAULT_LIVENESS_TIMEOUT_MILLIS, fanOutShardThrough } from './fan-out/subscribe-shard';
 import { checkPollOptions, pollShardThrough, type PollEvent } from './polling/poll-shard';
 import { startingPosition } from './polling/starting-position';
 
 /** What a shard pipeline reports on the side (for logs, metrics and `millisBehindLatest`). */
 export type ShardDiagnostic =
-  /** One GetRecords page arrived. */
+  /** One page arrived: a GetRecords answer, or an enhanced fan-out event. */
   | { readonly _tag: 'Polled'; readonly shardId: string; readonly records: number; readonly millisBehindLatest: number }
   | DeaggregationDiagnostic
   /** A checkpoint write, its failure, or a lost lease seen by a write. */
   | { readonly _tag: 'Checkpoint'; readonly shardId: string; readonly outcome: CheckpointerEvent }
+  /** An enhanced fan-out subscription delivered nothing for `silentMillis` and is being replaced. */
+  | { readonly _tag: 'SubscriptionSilent'; readonly shardId: string; readonly silentMillis: number }
   /** The final checkpoint after an unsubscription failed unexpectedly. */
   | { readonly _tag: 'FinalCheckpointFailed'; readonly shardId: string; readonly error: unknown };
 
 /** Ports and clock. */
 export interface ShardPipelineDeps {
-  readonly kinesis: KinesisPort;
+  /** With the fan-out methods when `settings.fanOut` is set. */
+  readonly kinesis: KinesisPort & Partial<KinesisFanOutPort>;
   readonly scheduler: SchedulerLike;
   /** Told about pages, dropped aggregates and checkpoint writes; must not throw. */
   readonly onDiagnostic?: (diagnostic: ShardDiagnostic) => void;
@@ -135,6 +139,11 @@ export interface ShardPipelineSettings {
   };
   /** Bound on each final checkpoint (on stop, shard end, failure or unsubscription). */
   readonly shutdownTimeoutMillis: number;
+  /**
+   * Read through enhanced fan-out as this registered stream consumer (SubscribeToShard) instead of
+   * GetRecords; `maxRecords` then only sizes the chunks events are emitted in.
+   */
+  readonly fanOut?: { readonly consumerArn: string };
 }
 
 /** How the pipeline talks to the lease coordinator. */
@@ -195,6 +204,8 @@ export function shardPipeline(
   const stop$ = io.stop$ ?? NEVER;
   const report = (outcome: CheckpointerEvent) => onDiagnostic?.({ _tag: 'Checkpoint', shardId, outcome });
 
+  const fanOut = settings.fanOut === undefined ? undefined : { consumerArn: settings.fanOut.consumerArn, port: fanOutPort(kinesis) };
+
   if (start._tag === 'ShardFinished') return EMPTY;
 
   return defer(() => {
@@ -249,21 +260,45 @@ export function shardPipeline(
       });
     };
 
-    const events$: Observable<CommittableEvent<ConsumerEvent>> = pollShardThrough(
-      kinesis,
-      {
-        streamName,
-        shardId,
-        start: start.iterator,
-        maxRecords,
-        idleTimeBetweenReadsMillis,
-        backoff: settings.backoff,
-        callTimeoutMillis: settings.callTimeoutMillis,
-        scheduler,
-      },
-      deliver,
-      () => tracker.whenOutstandingAtMost(maxUncommitted),
-    ).pipe(
+    const gate = () => tracker.whenOutstandingAtMost(maxUncommitted);
+    const read$ =
+      fanOut === undefined
+        ? pollShardThrough(
+            kinesis,
+            {
+              streamName,
+              shardId,
+              start: start.iterator,
+              maxRecords,
+              idleTimeBetweenReadsMillis,
+              backoff: settings.backoff,
+              callTimeoutMillis: settings.callTimeoutMillis,
+              scheduler,
+            },
+            deliver,
+            gate,
+          )
+        : fanOutShardThrough(
+            fanOut.port,
+            {
+              streamName,
+              shardId,
+              consumerArn: fanOut.consumerArn,
+              start: start.iterator,
+              backoff: settings.backoff,
+              scheduler,
+              onSilence: () => onDiagnostic?.({ _tag: 'SubscriptionSilent', shardId, silentMillis: DEFAULT_LIVENESS_TIMEOUT_MILLIS }),
+              // A subscription refused as not found ends the shard only if polling cannot find it either.
+              isShardGone: () =>
+                kinesis.getShardIterator(streamName, shardId, { type: 'TRIM_HORIZON' }).pipe(
+                  map(() => false),
+                  catchError((error: unknown) => (error instanceof StreamNotFoundError ? of(true) : throwError(() => error))),
+                ),
+            },
+            deliver,
+            gate,
+          );
+    const events$: Observable<CommittableEvent<ConsumerEvent>> = read$.pipe(
       catchError((error: unknown) => {
         if (error === trackingError) return throwError(() => error);
         readEnd = { _tag: 'Failed', error };
@@ -354,6 +389,18 @@ export function shardPipeline(
       }),
     );
   });
+}
+
+/**
+ * The fan-out side of `kinesis`.
+ * @throws TypeError when the port cannot subscribe to shards
+ */
+export function fanOutPort(kinesis: Partial<KinesisFanOutPort>): KinesisFanOutPort {
+  const { ensureStreamConsumer, subscribeToShard } = kinesis;
+  if (ensureStreamConsumer === undefined || subscribeToShard === undefined) {
+    throw new TypeError('kcl.retrievalMode FANOUT needs a Kinesis port with ensureStreamConsumer and subscribeToShard (the AWS port and InMemoryKinesis have them)');
+  }
+  return { ensureStreamConsumer: ensureStreamConsumer.bind(kinesis), subscribeToShard: subscribeToShard.bind(kinesis) };
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   ReplaySubject,
   catchError,
   concat,
+  concatMap,
   connect,
   defer,
   filter,
@@ -38,6 +39,7 @@ import {
   ignoreElements,
   map,
   merge,
+  of,
   take,
   takeUntil,
   tap,
@@ -53,7 +55,7 @@ import type { CommittableEvent } from './committable-event';
 import { consumerEnvironment, type ConsumerDeps, type ConsumerEnvironment } from './consumer-deps';
 import { consumerSettings, type ConsumeOptions, type ConsumerSettings } from './consumer-settings';
 import { leaseCoordinator, type LeaseCoordinator, type LeaseEvent } from './lease/lease-coordinator';
-import { shardPipeline } from './shard-pipeline';
+import { fanOutPort, shardPipeline } from './shard-pipeline';
 import { SubscriptionLifetime } from './subscription-lifetime';
 
 /** One shard this worker holds a lease on. */
@@ -119,26 +121,47 @@ export function shards$(conf: ConsumerConf, deps: ConsumerDeps = {}, options: Co
   return defer(() => {
     const env = consumerEnvironment(conf, deps);
     const lifetime = new SubscriptionLifetime(env.release);
-    const coordinator = leaseCoordinator({ leases: env.leases, kinesis: env.kinesis, scheduler: env.scheduler }, settings.lease);
-    const wiring: Wiring = { env, settings, coordinator, lifetime };
     return stop$.pipe(
       take(1),
       // One stop signal per subscription, replayed: every pipeline (including one subscribed late)
       // sees it, and the coordinator, subscribed first, stops taking leases before any shard stops.
       connect(
         (stopping$) =>
-          coordinator.events$.pipe(
-            // Ending the lease events is what ends the outer stream; the shards' own events$ stop
-            // through `stopping$` and are owned by whoever subscribed to them.
+          readSettings(conf, env, settings).pipe(
+            // A stop while the stream consumer is being registered ends the start-up there.
             // eslint-disable-next-line rxjs-x/no-unsafe-takeuntil
             takeUntil(stopping$),
-            connect((lease$) => leasedShards(wiring, lease$, stopping$)),
+            concatMap((resolved) => {
+              const coordinator = leaseCoordinator({ leases: env.leases, kinesis: env.kinesis, scheduler: env.scheduler }, resolved.lease);
+              const wiring: Wiring = { env, settings: resolved, coordinator, lifetime };
+              return coordinator.events$.pipe(
+                // Ending the lease events is what ends the outer stream; the shards' own events$ stop
+                // through `stopping$` and are owned by whoever subscribed to them.
+                // eslint-disable-next-line rxjs-x/no-unsafe-takeuntil
+                takeUntil(stopping$),
+                connect((lease$) => leasedShards(wiring, lease$, stopping$)),
+              );
+            }),
           ),
         { connector: () => new ReplaySubject<unknown>(1) },
       ),
       finalize(() => lifetime.end()),
     );
   });
+}
+
+/**
+ * The settings shards are read with: as configured for polling; for enhanced fan-out, once the
+ * stream consumer is registered and ACTIVE (before any lease is taken, so that no lease is held
+ * by a worker that cannot read yet), with its ARN.
+ */
+function readSettings(conf: ConsumerConf, env: ConsumerEnvironment, settings: ConsumerSettings): Observable<ConsumerSettings> {
+  const { fanOut } = conf;
+  if (fanOut === undefined) return of(settings);
+  return defer(() => fanOutPort(env.kinesis).ensureStreamConsumer(settings.streamName, fanOut.consumerName)).pipe(
+    take(1),
+    map((consumerArn) => ({ ...settings, pipeline: { ...settings.pipeline, fanOut: { consumerArn } } })),
+  );
 }
 
 /** The parts of one subscription. */

@@ -97,6 +97,45 @@ export interface KinesisPort {
   putRecords(streamName: string, entries: readonly PutRecordsEntry[]): Observable<readonly PutRecordsResultEntry[]>;
 }
 
+/** One event of a SubscribeToShard subscription (enhanced fan-out). */
+export interface ShardSubscriptionEvent {
+  readonly records: readonly KinesisRecord[];
+  /**
+   * Where the next subscription resumes (AFTER_SEQUENCE_NUMBER): it advances even when no record
+   * arrives. Absent once the shard is closed and read to its end; `childShards` then says what follows.
+   */
+  readonly continuationSequenceNumber?: string;
+  readonly millisBehindLatest?: number;
+  /** Present only when non-empty. */
+  readonly childShards?: readonly ChildShard[];
+}
+
+/**
+ * Enhanced fan-out: a registered stream consumer reads each shard through a subscription that the
+ * service pushes events into, with throughput of its own (2 MiB/s per shard).
+ *
+ * `subscribeToShard` is the one method that is not an Observable: a subscription streams for up to
+ * five minutes, and a reader that falls behind must be able to stop reading it (HTTP/2 flow control
+ * then holds the service back), which an Observable cannot express. It is an `AsyncIterable` read
+ * one `next()` at a time; nothing is read ahead of the reader.
+ */
+export interface KinesisFanOutPort {
+  /**
+   * The ARN of the stream consumer `consumerName` on `streamName`, registered if it does not exist
+   * yet, once it is ACTIVE. Emits once.
+   */
+  ensureStreamConsumer(streamName: string, consumerName: string): Observable<string>;
+  /**
+   * One subscription to `shardId` for the consumer `consumerArn`, starting at `position`. Each
+   * `next()` answers with the next event; the iteration ends when the service ends the subscription
+   * (after at most five minutes). `return()` cancels it. A failure rejects `next()` with the
+   * library's named errors: `StreamNotFoundError` for an unknown stream, shard or consumer,
+   * `KinesisThrottledError`, or `KinesisCallError` (a second subscription to the same shard within
+   * five seconds is code `ResourceInUseException`, retryable).
+   */
+  subscribeToShard(consumerArn: string, shardId: string, position: IteratorPosition): AsyncIterable<ShardSubscriptionEvent>;
+}
+
 /** Stream administration, used by tests, benchmarks and the command line; not by the pipelines. */
 export interface KinesisAdminPort {
   /** Creates the stream and waits until it is ACTIVE. */

@@ -25,7 +25,9 @@ export type KinesisOperation =
   | 'createStream'
   | 'deleteStream'
   | 'splitShard'
-  | 'mergeShards';
+  | 'mergeShards'
+  | 'ensureStreamConsumer'
+  | 'subscribeToShard';
 
 /** The lease-store calls a fault can be injected into. */
 export type LeaseStoreOperation =
@@ -65,7 +67,10 @@ export interface FaultTiming<Call> {
 export interface KinesisCall {
   readonly operation: KinesisOperation;
   readonly streamName?: string;
-  /** For getShardIterator, splitShard, mergeShards, and getRecords when the iterator is readable. */
+  /**
+   * For getShardIterator, splitShard, mergeShards, subscribeToShard, and getRecords when the
+   * iterator is readable.
+   */
   readonly shardId?: string;
 }
 
@@ -195,6 +200,8 @@ export const KINESIS_FAULTS: Readonly<Record<KinesisOperation | 'putRecordsEntry
   deleteStream: CALL_FAULTS,
   splitShard: CALL_FAULTS,
   mergeShards: CALL_FAULTS,
+  ensureStreamConsumer: CALL_FAULTS,
+  subscribeToShard: CALL_FAULTS,
   putRecordsEntry: ['throttle', 'internalFailure'],
 };
 

@@ -7,12 +7,14 @@ import type {
   GetRecordsOutput,
   IteratorPosition,
   KinesisAdminPort,
+  KinesisFanOutPort,
   KinesisPort,
   KinesisRecord,
   PutRecordsEntry,
   PutRecordsResultEntry,
   Shard,
   ShardFilter,
+  ShardSubscriptionEvent,
 } from '../ports/kinesis-port';
 import {
   FaultInjector,
@@ -39,6 +41,7 @@ import { Sequencer } from './sequence-numbers';
 import { recordView, type ShardState } from './shard-state';
 import { decodeShardIterator, encodeShardIterator, ITERATOR_LIFETIME_MILLIS } from './shard-iterator';
 import { MAX_GET_RECORDS_LIMIT, readPage, startIndex } from './shard-reader';
+import { FanOut } from './shard-subscription';
 import { StreamState } from './stream-state';
 import { KINESIS_WRITE_LIMITS, WriteLimiter, type WriteLimits } from './write-limits';
 
@@ -64,15 +67,18 @@ export interface InMemoryKinesisOptions {
 export type ShardRecord = KinesisRecord & { readonly shardId: string };
 
 /**
- * Kinesis Data Streams in memory, implementing both `KinesisPort` and `KinesisAdminPort`.
+ * Kinesis Data Streams in memory, implementing `KinesisPort`, `KinesisFanOutPort` and `KinesisAdminPort`.
  *
  * It behaves as the service does on everything the library relies on: shards laid evenly over the
  * 128-bit hash-key space (`shardId-000000000000`, …), MD5 partition-key and explicit-hash-key
  * routing, 56-digit sequence numbers increasing per shard and unique across the fake, arrival
  * times from the scheduler, opaque shard iterators of every type that expire five minutes after
  * they are issued, GetRecords paging with `millisBehindLatest`, split and merge with the parent
- * closed and its last page announcing the children, the ListShards filters, and the PutRecords
- * request checks. What it does not do: retention trimming, read throughput limits, enhanced fan-out.
+ * closed and its last page announcing the children, the ListShards filters, the PutRecords
+ * request checks, and enhanced fan-out (stream consumers, and SubscribeToShard subscriptions with
+ * one event a second, the five-minute end, ResourceInUse and takeover, and child shards at the end
+ * of a closed shard; see `shard-subscription`). What it does not do: retention trimming, read
+ * throughput limits.
  *
  * Every call returns a cold Observable. The call takes effect when it is subscribed and answers
  * `latencyMillis` later on the scheduler, so a `TestScheduler` or `VirtualTimeScheduler` drives
@@ -82,7 +88,7 @@ export type ShardRecord = KinesisRecord & { readonly shardId: string };
  * A class rather than a factory so tests can reach the inspection helpers (`records`, `shards`,
  * `calls`, …) on the same object they pass to the library as its port.
  */
-export class InMemoryKinesis implements KinesisPort, KinesisAdminPort {
+export class InMemoryKinesis implements KinesisPort, KinesisFanOutPort, KinesisAdminPort {
   /** Fault rules for this fake: `add` a {@link KinesisFaultRule}, `clear` them all. */
   readonly faults: FaultInjector<KinesisFaultRule>;
   private readonly timing: Timing;
@@ -90,6 +96,7 @@ export class InMemoryKinesis implements KinesisPort, KinesisAdminPort {
   private readonly streams = new Map<string, StreamState>();
   private readonly sequencer = new Sequencer();
   private readonly counts = new Map<KinesisOperation, number>();
+  private readonly fanOut: FanOut;
   private incarnations = 0;
 
   /** @throws TypeError when an option is out of range */
@@ -100,6 +107,11 @@ export class InMemoryKinesis implements KinesisPort, KinesisAdminPort {
     if (limits !== undefined && limits !== false) {
       this.limiter = new WriteLimiter({ ...KINESIS_WRITE_LIMITS, ...(limits === true ? {} : limits) });
     }
+    this.fanOut = new FanOut({
+      timing: this.timing,
+      stream: (streamName) => this.streams.get(streamName),
+      enter: (call) => this.enter(call) as CallFault | undefined,
+    });
     for (const [name, shardCount] of Object.entries(options.streams ?? {})) this.addStream(name, shardCount);
   }
 
@@ -162,6 +174,24 @@ export class InMemoryKinesis implements KinesisPort, KinesisAdminPort {
   putRecords(streamName: string, entries: readonly PutRecordsEntry[]): Observable<readonly PutRecordsResultEntry[]> {
     if (entries.length === 0) return of([]);
     return this.call({ operation: 'putRecords', streamName }, () => this.write('PutRecords', streamName, entries, true));
+  }
+
+  // ---------------------------------------------------------------- KinesisFanOutPort
+
+  /** Registers the consumer (ACTIVE at once) on its first call; later calls answer the same ARN. */
+  ensureStreamConsumer(streamName: string, consumerName: string): Observable<string> {
+    return this.call({ operation: 'ensureStreamConsumer', streamName }, () =>
+      this.fanOut.register(this.stream('RegisterStreamConsumer', streamName), consumerName),
+    );
+  }
+
+  /**
+   * Each iteration is one SubscribeToShard call, made on its first `next()` (counted as
+   * `subscribeToShard`, and where a fault rule for `subscribeToShard` applies). Events follow on the
+   * scheduler: see `shard-subscription`.
+   */
+  subscribeToShard(consumerArn: string, shardId: string, position: IteratorPosition): AsyncIterable<ShardSubscriptionEvent> {
+    return { [Symbol.asyncIterator]: () => this.fanOut.subscribe(consumerArn, shardId, position) };
   }
 
   // ---------------------------------------------------------------- KinesisAdminPort

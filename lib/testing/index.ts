@@ -27,5 +27,11 @@ export type { Random } from './prng';
 export { evenHashKeyRanges } from './hash-keys';
 export { ITERATOR_LIFETIME_MILLIS } from './shard-iterator';
 export { MAX_GET_RECORDS_LIMIT } from './shard-reader';
+export {
+  MAX_SUBSCRIPTION_EVENT_RECORDS,
+  SUBSCRIPTION_EVENT_INTERVAL_MILLIS,
+  SUBSCRIPTION_LIFETIME_MILLIS,
+  SUBSCRIPTION_TAKEOVER_MILLIS,
+} from './shard-subscription';
 export { KINESIS_WRITE_LIMITS } from './write-limits';
 export type { WriteLimits } from './write-limits';

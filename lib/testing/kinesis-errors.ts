@@ -26,6 +26,17 @@ export function shardNotFound(operation: string, streamName: string, shardId: st
   return new StreamNotFoundError(operation, streamName, `Shard ${shardId} in stream ${streamName} under account ${ACCOUNT} does not exist`);
 }
 
+export function consumerNotFound(operation: string, streamName: string, consumerArn: string): StreamNotFoundError {
+  return new StreamNotFoundError(operation, streamName, `Consumer ${consumerArn} under account ${ACCOUNT} not found.`);
+}
+
+/** A second subscription to a shard within five seconds of the first: accepted once they have passed. */
+export function subscriptionInUse(consumerArn: string, shardId: string): KinesisCallError {
+  return new KinesisCallError('SubscribeToShard', 'ResourceInUseException', `Another active subscription exists for consumer ${consumerArn} on shard ${shardId}`, {
+    retryable: true,
+  });
+}
+
 export function streamInUse(operation: string, streamName: string): KinesisCallError {
   return new KinesisCallError(operation, 'ResourceInUseException', `Stream ${streamName} under account ${ACCOUNT} already exists.`);
 }
@@ -55,6 +66,8 @@ export const KINESIS_ACTIONS: Readonly<Record<KinesisOperation, string>> = {
   deleteStream: 'DeleteStream',
   splitShard: 'SplitShard',
   mergeShards: 'MergeShards',
+  ensureStreamConsumer: 'RegisterStreamConsumer',
+  subscribeToShard: 'SubscribeToShard',
 };
 
 /** The error an injected call fault produces. */

@@ -1,10 +1,10 @@
 /**
- * Reading a shard as GetShardIterator and GetRecords do: where each iterator type starts, and one
- * page of records with `millisBehindLatest`, the next iterator, or, at the end of a closed shard,
- * its children.
+ * Reading a shard as GetShardIterator and GetRecords (and SubscribeToShard) do: where each iterator
+ * type starts, and one page of records with `millisBehindLatest`, the next iterator, or, at the end
+ * of a closed shard, its children.
  * @packageDocumentation
  */
-import type { GetRecordsOutput, IteratorPosition, KinesisRecord } from '../ports/kinesis-port';
+import type { ChildShard, GetRecordsOutput, IteratorPosition, KinesisRecord } from '../ports/kinesis-port';
 import { invalidArgument } from './kinesis-errors';
 import { parseSequenceNumber, shardOrdinalOf } from './sequence-numbers';
 import { encodeShardIterator } from './shard-iterator';
@@ -21,7 +21,13 @@ const MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024;
  * @throws KinesisCallError InvalidArgumentException for a timestamp in the future, or a sequence
  *   number that is malformed or not from this shard
  */
-export function startIndex(stream: StreamState, shard: ShardState, position: IteratorPosition, now: number): number {
+export function startIndex(
+  stream: StreamState,
+  shard: ShardState,
+  position: IteratorPosition,
+  now: number,
+  operation = 'GetShardIterator',
+): number {
   switch (position.type) {
     case 'TRIM_HORIZON':
       return 0;
@@ -29,9 +35,9 @@ export function startIndex(stream: StreamState, shard: ShardState, position: Ite
       return shard.records.length;
     case 'AT_TIMESTAMP': {
       const at = position.timestamp.getTime();
-      if (Number.isNaN(at)) throw invalidArgument('GetShardIterator', 'Timestamp is not a valid date.');
+      if (Number.isNaN(at)) throw invalidArgument(operation, 'Timestamp is not a valid date.');
       if (at > now) {
-        throw invalidArgument('GetShardIterator', `The timestampInMillis parameter ${at} cannot be greater than the currentTimestampInMillis ${now}.`);
+        throw invalidArgument(operation, `The timestampInMillis parameter ${at} cannot be greater than the currentTimestampInMillis ${now}.`);
       }
       return shard.indexOfTime(at);
     }
@@ -46,8 +52,8 @@ export function startIndex(stream: StreamState, shard: ShardState, position: Ite
         (ending !== undefined && sequence > ending)
       ) {
         throw invalidArgument(
-          'GetShardIterator',
-          `StartingSequenceNumber ${position.sequenceNumber} used in GetShardIterator on shard ${shard.shardId} in stream ${stream.name} is invalid because it did not come from this stream.`,
+          operation,
+          `StartingSequenceNumber ${position.sequenceNumber} used in ${operation} on shard ${shard.shardId} in stream ${stream.name} is invalid because it did not come from this stream.`,
         );
       }
       return shard.indexOfSequence(sequence, position.type === 'AFTER_SEQUENCE_NUMBER');
@@ -55,28 +61,61 @@ export function startIndex(stream: StreamState, shard: ShardState, position: Ite
   }
 }
 
+/** What one read of a shard returned, and where the next read starts. */
+export interface RecordsRead {
+  readonly records: KinesisRecord[];
+  /** Index of the first record not returned. */
+  readonly next: number;
+  /** How far the first record not returned is behind `now`; 0 at the tip. */
+  readonly millisBehindLatest: number;
+  /** Set when the shard is closed and this read reached its end: the children that follow it. */
+  readonly childShards?: ChildShard[];
+}
+
 /**
- * One GetRecords page from index `from`: up to `limit` records and 10 MiB. The last page of a
- * closed shard has no next iterator and names the children instead.
+ * Up to `limit` records and `maxBytes` (at least one record, whatever its size) from index `from`,
+ * as GetRecords pages and SubscribeToShard events carry them.
  */
-export function readPage(stream: StreamState, shard: ShardState, from: number, limit: number, now: number): GetRecordsOutput {
+export function readRecords(
+  stream: StreamState,
+  shard: ShardState,
+  from: number,
+  limits: { readonly limit: number; readonly maxBytes: number; readonly operation: string },
+  now: number,
+): RecordsRead {
   const records: KinesisRecord[] = [];
   let bytes = 0;
   let next = from;
-  for (; next < shard.records.length && records.length < limit; next += 1) {
+  for (; next < shard.records.length && records.length < limits.limit; next += 1) {
     const record = shard.records[next];
     if (record === undefined) break;
     const size = record.data.byteLength + Buffer.byteLength(record.partitionKey, 'utf8');
-    if (records.length > 0 && bytes + size > MAX_GET_RECORDS_BYTES) break;
+    if (records.length > 0 && bytes + size > limits.maxBytes) break;
     bytes += size;
     records.push(recordView(record));
   }
   const unread = shard.records[next];
   const millisBehindLatest = unread === undefined ? 0 : Math.max(0, now - unread.arrivalMillis);
   if (!shard.isOpen && unread === undefined) {
-    const childShards = shard.childShardIds.map((id) => stream.requireShard('GetRecords', id).describeAsChild());
-    return { records, millisBehindLatest, childShards };
+    const childShards = shard.childShardIds.map((id) => stream.requireShard(limits.operation, id).describeAsChild());
+    return { records, next, millisBehindLatest, childShards };
   }
+  return { records, next, millisBehindLatest };
+}
+
+/**
+ * One GetRecords page from index `from`: up to `limit` records and 10 MiB. The last page of a
+ * closed shard has no next iterator and names the children instead.
+ */
+export function readPage(stream: StreamState, shard: ShardState, from: number, limit: number, now: number): GetRecordsOutput {
+  const { records, next, millisBehindLatest, childShards } = readRecords(
+    stream,
+    shard,
+    from,
+    { limit, maxBytes: MAX_GET_RECORDS_BYTES, operation: 'GetRecords' },
+    now,
+  );
+  if (childShards !== undefined) return { records, millisBehindLatest, childShards };
   const nextShardIterator = encodeShardIterator({
     streamName: stream.name,
     incarnation: stream.incarnation,

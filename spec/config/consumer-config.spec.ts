@@ -37,6 +37,8 @@ const KCL_CASES: Readonly<Record<string, KclCase>> = {
   },
   maxRecords: { value: 500, read: (c) => c.polling.maxRecords },
   idleTimeBetweenReadsInMillis: { value: 200, read: (c) => c.polling.idleTimeBetweenReadsMillis },
+  retrievalMode: { value: 'FANOUT', read: (c) => c.fanOut !== undefined, expected: true },
+  consumerName: { value: 'my-efo-consumer', read: (c) => c.fanOut?.consumerName },
   failoverTimeMillis: { value: 1000, read: (c) => c.leases.failoverTimeMillis },
   shardSyncIntervalMillis: { value: 1001, read: (c) => c.shardSync.intervalMillis },
   shardSyncStrategyType: { value: 'PERIODIC', read: (c) => c.shardSync.strategy },
@@ -114,6 +116,16 @@ describe('config/consumer-config', () => {
         expect(read(c), key).to.deep.equal(expected);
         expect(read(d), `${key} must differ from its default for this test to mean anything`).to.not.deep.equal(expected);
       }
+    });
+
+    it('read with enhanced fan-out as the KCL application name unless kcl.consumerName says otherwise', () => {
+      const fanOut = (kcl: Record<string, unknown>) => conf({ 'application-name': 'app', 'my-consumer': { 'stream-name': 's', kcl } }).fanOut;
+      expect(fanOut({})).to.equal(undefined);
+      expect(fanOut({ retrievalMode: 'POLLING', consumerName: 'ignored' })).to.equal(undefined);
+      expect(fanOut({ retrievalMode: 'FANOUT' })).to.deep.equal({ consumerName: 'app-s' });
+      expect(fanOut({ retrievalMode: 'FANOUT', consumerName: 'c' })).to.deep.equal({ consumerName: 'c' });
+      const issues = issuesOf(() => fanOut({ retrievalMode: 'PUSH', consumerName: '' }));
+      expect(issues.map((issue) => issue.split(':')[0]).sort()).to.deep.equal(['kinesis.my-consumer.kcl.consumerName', 'kinesis.my-consumer.kcl.retrievalMode']);
     });
 
     it('default every key as the seed and the KCL do', () => {

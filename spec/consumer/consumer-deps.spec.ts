@@ -41,8 +41,10 @@ describe('consumerEnvironment', () => {
       shardId: 's',
       outcome: { _tag: 'CheckpointFailed', position: new CompoundSequenceNumber('2'), error: new LeaseStoreThrottledError('UpdateItem', 'ProvisionedThroughputExceededException', 'slow down') },
     });
-    expect(seen).to.deep.equal(['Polled', 'ShardFailed', 'ReleaseFailed', 'Checkpoint', 'Checkpoint']);
-    expect(warn.callCount).to.equal(3);
+    env.report({ _tag: 'SubscriptionSilent', shardId: 's', silentMillis: 60_000 });
+    expect(seen).to.deep.equal(['Polled', 'ShardFailed', 'ReleaseFailed', 'Checkpoint', 'Checkpoint', 'SubscriptionSilent']);
+    expect(warn.callCount).to.equal(4);
+    expect(warn.lastCall.args).to.deep.equal(['enhanced fan-out subscription silent; resubscribing from the last continuation', { shardId: 's', silentMillis: 60_000 }]);
     expect(warn.firstCall.args[1]).to.deep.equal({ shardId: 's', error });
     expect(warn.thirdCall.args[1]).to.include({ shardId: 's', position: '2/0' });
   });

@@ -11,17 +11,19 @@
  */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { lastValueFrom, toArray, type Observable } from 'rxjs';
+import { defer, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { KinesisCallError, KinesisThrottledError, StreamNotFoundError } from '../../lib/model/errors';
 import type {
   GetRecordsOutput,
   IteratorPosition,
   KinesisAdminPort,
+  KinesisFanOutPort,
   KinesisPort,
   KinesisRecord,
   PutRecordsEntry,
   PutRecordsResultEntry,
   Shard,
+  ShardSubscriptionEvent,
 } from '../../lib/ports/kinesis-port';
 
 /** Behaviours some emulators lack; each defaults to what AWS does. */
@@ -34,14 +36,23 @@ export interface KinesisPortCapabilities {
   readonly childShardsAtShardEnd: boolean;
   /** ListShards applies a ShardFilter (AWS, kinesis-local). Without it (kinesalite) every shard is listed. */
   readonly shardFilter: boolean;
+  /**
+   * Stream consumers and SubscribeToShard (AWS, kinesis-local). Without them (kinesalite) the
+   * service does not know the operations, and `ensureStreamConsumer` fails for good.
+   */
+  readonly enhancedFanOut: boolean;
 }
+
+/** The ports the contract checks. */
+export type ContractKinesisPort = KinesisPort & KinesisAdminPort & KinesisFanOutPort;
 
 /** A port under test and how to drive it. */
 export interface KinesisPortFixture {
-  readonly port: KinesisPort & KinesisAdminPort;
+  readonly port: ContractKinesisPort;
   /**
    * Runs an Observable from the port to completion and resolves with its last value. A port on
-   * virtual time flushes its scheduler here. Default: `lastValueFrom`.
+   * virtual time flushes its scheduler here. Default: `lastValueFrom`. A subscription's `next()` is
+   * run through it too (wrapped in `defer`), so that virtual time reaches the event.
    */
   readonly run?: <T>(observable$: Observable<T>) => Promise<T>;
   /** Lets `millis` pass on the port's clock, so records put before and after get different arrival times. */
@@ -51,7 +62,7 @@ export interface KinesisPortFixture {
 }
 
 /** What AWS does. */
-export const AWS_KINESIS_CAPABILITIES: KinesisPortCapabilities = { childShardsAtShardEnd: true, shardFilter: true };
+export const AWS_KINESIS_CAPABILITIES: KinesisPortCapabilities = { childShardsAtShardEnd: true, shardFilter: true, enhancedFanOut: true };
 
 const MAX_HASH_KEY = 2n ** 128n - 1n;
 
@@ -101,16 +112,19 @@ export function kinesisPortContract(
 ): void {
   describe(`${name}: the Kinesis port contract`, function () {
     let fixture: KinesisPortFixture;
-    let port: KinesisPort & KinesisAdminPort;
+    let port: ContractKinesisPort;
     let created: string[];
+    let subscriptions: Array<AsyncIterator<ShardSubscriptionEvent>>;
 
     beforeEach(async function () {
       fixture = await setup();
       port = fixture.port;
       created = [];
+      subscriptions = [];
     });
 
     afterEach(async function () {
+      for (const subscription of subscriptions) await subscription.return?.();
       for (const stream of created) await run(port.deleteStream(stream));
       await fixture.dispose?.();
     });
@@ -337,6 +351,128 @@ export function kinesisPortContract(
         expect(unknownStream).to.be.instanceOf(StreamNotFoundError);
         const unknownShard = await failure(port.getShardIterator(stream, 'shardId-000000000999', { type: 'LATEST' }));
         expect(unknownShard).to.be.instanceOf(StreamNotFoundError);
+      });
+    });
+
+    describe('subscribeToShard', function () {
+      if (!capabilities.enhancedFanOut) {
+        it('must fail ensureStreamConsumer with a KinesisCallError that is not retryable (no enhanced fan-out)', async function () {
+          const { stream } = await newStream(1);
+          const error = await failure(port.ensureStreamConsumer(stream, 'contract-consumer'));
+          expect(error).to.be.instanceOf(KinesisCallError);
+          expect(error).not.to.be.instanceOf(StreamNotFoundError);
+          expect((error as KinesisCallError).retryable).to.equal(false);
+        });
+        return;
+      }
+
+      /** A subscription, returned after the test. */
+      function subscribe(consumerArn: string, shardId: string, position: IteratorPosition): AsyncIterator<ShardSubscriptionEvent> {
+        const subscription = port.subscribeToShard(consumerArn, shardId, position)[Symbol.asyncIterator]();
+        subscriptions.push(subscription);
+        return subscription;
+      }
+
+      async function nextResult(subscription: AsyncIterator<ShardSubscriptionEvent>): Promise<IteratorResult<ShardSubscriptionEvent>> {
+        return run(defer(() => subscription.next()));
+      }
+
+      async function nextEvent(subscription: AsyncIterator<ShardSubscriptionEvent>): Promise<ShardSubscriptionEvent> {
+        const result = await nextResult(subscription);
+        expect(result.done, 'the subscription ended early').to.equal(false);
+        return result.value as ShardSubscriptionEvent;
+      }
+
+      /** Events until `count` records have come (a few seconds' worth at most). */
+      async function eventsUntil(subscription: AsyncIterator<ShardSubscriptionEvent>, count: number): Promise<ShardSubscriptionEvent[]> {
+        const events: ShardSubscriptionEvent[] = [];
+        for (let i = 0; i < 8 && events.flatMap((e) => e.records).length < count; i++) events.push(await nextEvent(subscription));
+        return events;
+      }
+
+      async function nextFailure(subscription: AsyncIterator<ShardSubscriptionEvent>): Promise<unknown> {
+        try {
+          await nextResult(subscription);
+        } catch (error) {
+          return error;
+        }
+        throw new Error('expected next() to fail');
+      }
+
+      /** A one-shard stream holding records r0..r4, and a consumer on it. */
+      async function fiveRecords(consumerName = 'contract-consumer') {
+        const { stream, shards } = await newStream(1);
+        const shardId = shards[0]!.shardId;
+        const results = await put(stream, [0, 1, 2, 3, 4].map((i) => entry(`pk${i}`, `r${i}`)));
+        const consumerArn = await once(port.ensureStreamConsumer(stream, consumerName));
+        return { stream, shardId, consumerArn, sequenceNumbers: results.map((r) => r.sequenceNumber) };
+      }
+
+      it('must register a consumer once, answering the same ARN again, and another for another name', async function () {
+        const { stream } = await newStream(1);
+        const first = await once(port.ensureStreamConsumer(stream, 'contract-consumer'));
+        expect(first).to.match(/^arn:aws:kinesis:/);
+        expect(first).to.contain(`:stream/${stream}/consumer/contract-consumer:`);
+        expect(await once(port.ensureStreamConsumer(stream, 'contract-consumer'))).to.equal(first);
+        expect(await once(port.ensureStreamConsumer(stream, 'other-consumer'))).not.to.equal(first);
+      });
+
+      it('must fail ensureStreamConsumer with StreamNotFoundError for a stream that does not exist', async function () {
+        expect(await failure(port.ensureStreamConsumer(uniqueStreamName(), 'contract-consumer'))).to.be.instanceOf(StreamNotFoundError);
+      });
+
+      it('must send the stored records from TRIM_HORIZON in order, with a continuation at or after the last one sent', async function () {
+        const { shardId, consumerArn, sequenceNumbers } = await fiveRecords();
+        const events = await eventsUntil(subscribe(consumerArn, shardId, { type: 'TRIM_HORIZON' }), 5);
+        const records = events.flatMap((e) => e.records);
+        expect(records.map(text)).to.deep.equal(['r0', 'r1', 'r2', 'r3', 'r4']);
+        expect(records.map((r) => r.partitionKey)).to.deep.equal(['pk0', 'pk1', 'pk2', 'pk3', 'pk4']);
+        expect(records.map((r) => r.sequenceNumber)).to.deep.equal(sequenceNumbers);
+        for (const record of records) expect(record.approximateArrivalTimestamp).to.be.instanceOf(Date);
+        for (const event of events) {
+          expect(event.continuationSequenceNumber, 'an open shard always has a continuation').to.match(/^\d+$/);
+          expect(event.childShards).to.equal(undefined);
+          const last = event.records[event.records.length - 1];
+          if (last !== undefined) expect(BigInt(event.continuationSequenceNumber!) >= BigInt(last.sequenceNumber)).to.equal(true);
+        }
+      });
+
+      it('must start at the record named by AT_SEQUENCE_NUMBER and after it with AFTER_SEQUENCE_NUMBER', async function () {
+        const { stream, shardId, consumerArn, sequenceNumbers } = await fiveRecords();
+        const at = await eventsUntil(subscribe(consumerArn, shardId, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: sequenceNumbers[2]! }), 3);
+        expect(at.flatMap((e) => e.records).map(text)).to.deep.equal(['r2', 'r3', 'r4']);
+        // Another consumer: a second subscription of the same one within five seconds is refused.
+        const other = await once(port.ensureStreamConsumer(stream, 'contract-after'));
+        const after = await eventsUntil(subscribe(other, shardId, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: sequenceNumbers[2]! }), 2);
+        expect(after.flatMap((e) => e.records).map(text)).to.deep.equal(['r3', 'r4']);
+      });
+
+      it('must resume AFTER_SEQUENCE_NUMBER of the continuation with only the records put since', async function () {
+        const { stream, shardId, consumerArn } = await fiveRecords();
+        const first = subscribe(consumerArn, shardId, { type: 'TRIM_HORIZON' });
+        const events = await eventsUntil(first, 5);
+        const continuation = events[events.length - 1]!.continuationSequenceNumber!;
+        await first.return?.();
+        await put(stream, [entry('later', 'r5'), entry('later', 'r6')]);
+        const other = await once(port.ensureStreamConsumer(stream, 'contract-resume'));
+        const resumed = await eventsUntil(subscribe(other, shardId, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: continuation }), 2);
+        expect(resumed.flatMap((e) => e.records).map(text)).to.deep.equal(['r5', 'r6']);
+      });
+
+      it('must reject next() with StreamNotFoundError naming the stream for a consumer that does not exist', async function () {
+        const { stream, shardId, consumerArn } = await fiveRecords();
+        const unknown = consumerArn.replace('/consumer/contract-consumer:', '/consumer/not-registered:');
+        const error = await nextFailure(subscribe(unknown, shardId, { type: 'TRIM_HORIZON' }));
+        expect(error).to.be.instanceOf(StreamNotFoundError);
+        expect(error).to.include({ operation: 'SubscribeToShard', streamName: stream });
+      });
+
+      it('must end the iteration on return()', async function () {
+        const { shardId, consumerArn } = await fiveRecords();
+        const subscription = subscribe(consumerArn, shardId, { type: 'TRIM_HORIZON' });
+        expect((await nextEvent(subscription)).continuationSequenceNumber).to.match(/^\d+$/);
+        expect(await subscription.return?.()).to.deep.include({ done: true });
+        expect((await nextResult(subscription)).done).to.equal(true);
       });
     });
 

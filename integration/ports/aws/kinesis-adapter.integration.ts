@@ -1,7 +1,7 @@
 /**
  * awsKinesisPort against real Kinesis emulators: the port contract on kinesis-local and on
  * kinesalite, then what only an SDK-backed port has (error mapping of real answers, ListShards
- * paging, the waits of the admin calls, binary data).
+ * paging, the waits of the admin calls, binary data, SubscribeToShard event streams).
  */
 import { DescribeStreamSummaryCommand, type ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { expect } from 'chai';
@@ -10,7 +10,7 @@ import * as sinon from 'sinon';
 import { KinesisCallError, StreamNotFoundError } from '../../../lib/model/errors';
 import { kinesisClient } from '../../../lib/ports/aws/clients';
 import { awsKinesisPort } from '../../../lib/ports/aws/kinesis-adapter';
-import type { KinesisAdminPort, KinesisPort } from '../../../lib/ports/kinesis-port';
+import type { KinesisAdminPort, KinesisFanOutPort, KinesisPort, ShardSubscriptionEvent } from '../../../lib/ports/kinesis-port';
 import { startKinesalite, type RunningEmulator } from '../../../localstack/emulators';
 import { kinesisPortContract } from '../../../spec/ports/kinesis-port.contract';
 import { destroyClient, kinesalite, kinesisLocal, testKinesisClient, uniqueName } from '../../support/emulators';
@@ -31,7 +31,7 @@ kinesisPortContract(
     kinesaliteClient ??= testKinesisClient((await kinesalite()).endpoint, { maxAttempts: 1 });
     return { port: awsKinesisPort(kinesaliteClient), elapse: sleep };
   },
-  { childShardsAtShardEnd: false, shardFilter: false },
+  { childShardsAtShardEnd: false, shardFilter: false, enhancedFanOut: false },
 );
 
 async function failure(observable$: Observable<unknown>): Promise<unknown> {
@@ -46,7 +46,7 @@ async function failure(observable$: Observable<unknown>): Promise<unknown> {
 describe('awsKinesisPort on emulators', function () {
   describe('on kinesis-local', function () {
     let client: KinesisClient;
-    let port: KinesisPort & KinesisAdminPort;
+    let port: KinesisPort & KinesisAdminPort & KinesisFanOutPort;
     let stream: string;
 
     beforeEach(async function () {
@@ -106,6 +106,40 @@ describe('awsKinesisPort on emulators', function () {
       const page = await lastValueFrom(port.getRecords(iterator, 10));
       expect(page.records.map((r) => Array.from(r.data))).to.deep.equal([Array.from(data)]);
       expect(page.millisBehindLatest).to.be.a('number');
+    });
+
+    it('subscribes over HTTP/1.1, with binary data byte for byte in the events', async function () {
+      await lastValueFrom(port.createStream(stream, 1));
+      const data = Uint8Array.from({ length: 256 }, (_, i) => 255 - i);
+      await lastValueFrom(port.putRecords(stream, [{ partitionKey: 'bytes', data }]));
+      const consumerArn = await lastValueFrom(port.ensureStreamConsumer(stream, 'adapter'));
+      const subscription = port.subscribeToShard(consumerArn, 'shardId-000000000000', { type: 'TRIM_HORIZON' })[Symbol.asyncIterator]();
+      try {
+        const first = await subscription.next();
+        expect(first.done).to.equal(false);
+        expect((first.value as ShardSubscriptionEvent).records.map((r) => Array.from(r.data))).to.deep.equal([Array.from(data)]);
+      } finally {
+        await subscription.return?.();
+      }
+    });
+
+    it('refuses a second subscription to a shard within five seconds with a retryable ResourceInUseException', async function () {
+      await lastValueFrom(port.createStream(stream, 1));
+      const consumerArn = await lastValueFrom(port.ensureStreamConsumer(stream, 'adapter'));
+      const subscribe = () => port.subscribeToShard(consumerArn, 'shardId-000000000000', { type: 'LATEST' })[Symbol.asyncIterator]();
+      const [first, second] = [subscribe(), subscribe()];
+      try {
+        expect((await first.next()).done).to.equal(false);
+        const error: unknown = await second.next().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(KinesisCallError);
+        expect(error).to.include({ operation: 'SubscribeToShard', code: 'ResourceInUseException', retryable: true });
+      } finally {
+        await first.return?.();
+        await second.return?.();
+      }
     });
   });
 

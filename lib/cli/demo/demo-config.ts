@@ -19,7 +19,10 @@ export interface DemoNames {
 }
 
 /** The demo's configuration object, with one consumer section (for `workerId`) and one producer section. */
-export function demoKinesisConfig(names: DemoNames, consumer: { readonly workerId: string; readonly failoverTimeMillis: number }): Record<string, unknown> {
+export function demoKinesisConfig(
+  names: DemoNames,
+  consumer: { readonly workerId: string; readonly failoverTimeMillis: number; readonly fanOut?: boolean },
+): Record<string, unknown> {
   return {
     'application-name': DEMO_APPLICATION_NAME,
     [CONSUMER_SECTION]: {
@@ -31,6 +34,7 @@ export function demoKinesisConfig(names: DemoNames, consumer: { readonly workerI
         failoverTimeMillis: consumer.failoverTimeMillis,
         idleTimeBetweenReadsInMillis: 250,
         parentShardPollIntervalMillis: 1000,
+        ...(consumer.fanOut === true ? { retrievalMode: 'FANOUT' } : {}),
       },
       checkpointer: { intervalMillis: 1000, backoffMillis: 500 },
       worker: { shutdownTimeoutSeconds: 10 },
@@ -45,8 +49,8 @@ export function demoKinesisConfig(names: DemoNames, consumer: { readonly workerI
 }
 
 /** The consumer configuration of worker `workerId`. */
-export function demoConsumerConf(names: DemoNames, workerId: string, failoverTimeMillis: number): ConsumerConf {
-  return consumerConf(decodeKinesisConfig(demoKinesisConfig(names, { workerId, failoverTimeMillis })), CONSUMER_SECTION);
+export function demoConsumerConf(names: DemoNames, workerId: string, failoverTimeMillis: number, fanOut = false): ConsumerConf {
+  return consumerConf(decodeKinesisConfig(demoKinesisConfig(names, { workerId, failoverTimeMillis, fanOut })), CONSUMER_SECTION);
 }
 
 /** The producer configuration. */

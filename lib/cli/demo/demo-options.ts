@@ -15,6 +15,8 @@ export interface DemoOptions {
   readonly workers: number;
   /** SIGKILL one worker once half the events are consumed (`--kill-worker`). */
   readonly killWorker: boolean;
+  /** The workers read through enhanced fan-out (`--fan-out`: `kcl.retrievalMode` FANOUT). */
+  readonly fanOut: boolean;
   /** `kcl.failoverTimeMillis` of the workers (`--failover-ms`, default 3000). */
   readonly failoverTimeMillis: number;
   /** Give up after this long (`--timeout-seconds`, default 600). */
@@ -39,6 +41,7 @@ export const DEMO_FLAGS: readonly FlagSpec[] = [
   { name: 'shards', value: 'N', description: `shards of the new stream (default ${DEMO_DEFAULTS.shards})` },
   { name: 'workers', value: 'N', description: `consumer processes sharing the lease table (default ${DEMO_DEFAULTS.workers})` },
   { name: 'kill-worker', description: 'SIGKILL one worker halfway; the others must take its shards over and lose nothing' },
+  { name: 'fan-out', description: 'the workers read through enhanced fan-out (SubscribeToShard) instead of GetRecords' },
   { name: 'failover-ms', value: 'N', description: `failoverTimeMillis of the workers (default ${DEMO_DEFAULTS.failoverTimeMillis})` },
   { name: 'timeout-seconds', value: 'N', description: `give up after this long (default ${DEMO_DEFAULTS.timeoutSeconds})` },
   { name: 'keep', description: 'keep the stream and the lease table afterwards (default: delete them)' },
@@ -60,6 +63,7 @@ export function demoOptionsOf(parsed: ParsedFlags): DemoOptions {
     shards: integerFlag(parsed, 'shards', DEMO_DEFAULTS.shards, { min: 1, max: 64 }),
     workers,
     killWorker,
+    fanOut: parsed.switches.has('fan-out'),
     failoverTimeMillis: integerFlag(parsed, 'failover-ms', DEMO_DEFAULTS.failoverTimeMillis, { min: 500, max: 600_000 }),
     timeoutMillis: integerFlag(parsed, 'timeout-seconds', DEMO_DEFAULTS.timeoutSeconds, { min: 5, max: 86_400 }) * 1000,
     keep: parsed.switches.has('keep'),

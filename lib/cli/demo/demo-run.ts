@@ -229,7 +229,14 @@ class DemoRun {
     const { names, options } = this;
     for (let i = 1; i <= options.workers; i++) {
       const id = `w${i}`;
-      const child = forkWorker({ workerId: id, streamName: names.streamName, tableName: names.tableName, failoverTimeMillis: options.failoverTimeMillis, aws: options.aws });
+      const child = forkWorker({
+        workerId: id,
+        streamName: names.streamName,
+        tableName: names.tableName,
+        failoverTimeMillis: options.failoverTimeMillis,
+        fanOut: options.fanOut,
+        aws: options.aws,
+      });
       const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
       const worker: WorkerHandle = { id, child, state: 'starting', closed };
       this.workers.push(worker);
@@ -239,7 +246,7 @@ class DemoRun {
       child.once('exit', (code, signal) => this.onExit(worker, code, signal));
       child.once('error', (error) => this.problems.push(`${id}: ${describeError(error)}`));
     }
-    this.note(`started ${this.workers.map((w) => `${w.id} (pid ${w.child.pid ?? '?'})`).join(', ')}; lease table ${names.tableName}, failoverTimeMillis ${formatCount(options.failoverTimeMillis)}`);
+    this.note(`started ${this.workers.map((w) => `${w.id} (pid ${w.child.pid ?? '?'})`).join(', ')}; lease table ${names.tableName}, failoverTimeMillis ${formatCount(options.failoverTimeMillis)}${options.fanOut ? ', reading through enhanced fan-out' : ''}`);
   }
 
   private onMessage(worker: WorkerHandle, message: WorkerMessage): void {

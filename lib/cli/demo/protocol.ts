@@ -76,6 +76,8 @@ export interface WorkerSetup {
   readonly streamName: string;
   readonly tableName: string;
   readonly failoverTimeMillis: number;
+  /** Read through enhanced fan-out; absent: polling. */
+  readonly fanOut?: boolean;
   readonly aws: AwsTarget;
 }
 
@@ -98,6 +100,7 @@ export function decodeWorkerSetup(text: string): WorkerSetup {
   }
   const failover = setup['failoverTimeMillis'];
   if (!(typeof failover === 'number' && Number.isSafeInteger(failover) && failover > 0)) problems.push('failoverTimeMillis must be a positive integer');
+  if (setup['fanOut'] !== undefined && typeof setup['fanOut'] !== 'boolean') problems.push('fanOut must be a boolean');
   const aws = isObject(setup['aws']) ? setup['aws'] : undefined;
   if (aws === undefined) problems.push('aws must be an object');
   for (const key of ['region', 'kinesisEndpoint', 'dynamoDbEndpoint'] as const) {

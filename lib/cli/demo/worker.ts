@@ -32,7 +32,7 @@ import type { ConsumerDeps, ConsumerDiagnostic } from '../../consumer/consumer-d
 import { shards$ } from '../../consumer/shards';
 import type { ConsumerEvent } from '../../model/consumer-event';
 import type { Logger } from '../../ports/deps';
-import { connectDynamoDb, connectKinesis, describeError } from '../aws-flags';
+import { connectDynamoDb, connectKinesis, describeError, kinesisEndpointGiven } from '../aws-flags';
 import { ExitCode, aborted$, type CliIo, type Command } from '../command';
 import { UsageError, positionals } from '../flags';
 import { demoConsumerConf } from './demo-config';
@@ -167,10 +167,12 @@ function loggerFor(workerId: string, io: CliIo): Logger {
  * @returns the exit code
  */
 export async function runWorker(setup: WorkerSetup, channel: DemoChannel, io: CliIo, signal: AbortSignal): Promise<number> {
-  const kinesis = connectKinesis(setup.aws);
+  const fanOut = setup.fanOut === true;
+  // SubscribeToShard needs HTTP/2 on AWS; kinesis-local streams it only over HTTP/1.1.
+  const kinesis = connectKinesis(setup.aws, { http1: !fanOut || kinesisEndpointGiven(setup.aws) });
   const dynamo = connectDynamoDb(setup.aws);
   try {
-    const conf = demoConsumerConf(setup, setup.workerId, setup.failoverTimeMillis);
+    const conf = demoConsumerConf(setup, setup.workerId, setup.failoverTimeMillis, fanOut);
     const deps: ConsumerDeps = { kinesis: kinesis.client, leases: dynamo.client, logger: loggerFor(setup.workerId, io) };
     await lastValueFrom(consumeAndReport(conf, deps, channel, merge(channel.stop$, aborted$(signal))), { defaultValue: undefined });
     return ExitCode.ok;

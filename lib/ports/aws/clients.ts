@@ -12,7 +12,7 @@ import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis
 import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { KinesisAdminPort, KinesisPort } from '../kinesis-port';
+import type { KinesisAdminPort, KinesisFanOutPort, KinesisPort } from '../kinesis-port';
 import type { LeaseStoreAdminPort, LeaseStorePort } from '../lease-store-port';
 import { awsLeaseStorePort, type AwsLeaseStorePortOptions } from './dynamo-lease-store';
 import { awsKinesisPort, type AwsKinesisPortOptions } from './kinesis-adapter';
@@ -103,7 +103,7 @@ export function resolveKinesisPort(
   kinesis: KinesisPort | KinesisClient | undefined,
   clientOptions: AwsClientOptions = {},
   portOptions: AwsKinesisPortOptions = {},
-): ResolvedPort<KinesisPort & Partial<KinesisAdminPort>> {
+): ResolvedPort<KinesisPort & Partial<KinesisAdminPort> & Partial<KinesisFanOutPort>> {
   if (kinesis !== undefined && isPort<KinesisPort>(kinesis, 'listShards')) return { port: kinesis, release: () => undefined };
   if (kinesis !== undefined) return { port: awsKinesisPort(kinesis, portOptions), release: () => undefined };
   const client = kinesisClient(clientOptions);

@@ -35,6 +35,7 @@ import type {
   GetRecordsOutput,
   IteratorPosition,
   KinesisAdminPort,
+  KinesisFanOutPort,
   KinesisPort,
   PutRecordsEntry,
   PutRecordsResultEntry,
@@ -42,6 +43,7 @@ import type {
   ShardFilter,
 } from '../kinesis-port';
 import { awaitStatus, type StatusPolling } from './await-status';
+import { awsFanOutPort } from './fan-out';
 import { toKinesisError } from './kinesis-errors';
 import {
   toChildShard,
@@ -60,11 +62,15 @@ export interface AwsKinesisPortOptions {
    * `listShards` follows every page either way; a small value only costs more calls.
    */
   readonly listShardsPageSize?: number;
-  /** Paces the waits of the admin calls (create, delete, split, merge). Default `asyncScheduler`. */
+  /**
+   * Paces the waits of the admin calls (create, delete, split, merge) and of `ensureStreamConsumer`.
+   * Default `asyncScheduler`.
+   */
   readonly scheduler?: SchedulerLike;
   /**
-   * How the admin calls poll DescribeStreamSummary until the stream settles. Default: the first
-   * re-poll after 50 ms, then doubling up to 2 s, giving up after 5 minutes.
+   * How the admin calls poll DescribeStreamSummary until the stream settles, and how
+   * `ensureStreamConsumer` polls DescribeStreamConsumer until a new consumer is ACTIVE. Default: the
+   * first re-poll after 50 ms, then doubling up to 2 s, giving up after 5 minutes.
    */
   readonly statusPolling?: Partial<Omit<StatusPolling, 'scheduler'>>;
 }
@@ -76,11 +82,17 @@ const MAX_LIST_SHARDS_PAGE = 10_000;
 const DELETED = 'DELETED';
 
 /**
- * A Kinesis port (and the admin calls tests and tools use) on an SDK client. The client is not
- * owned: the caller destroys it.
+ * A Kinesis port with enhanced fan-out (and the admin calls tests and tools use) on an SDK client.
+ * The client is not owned: the caller destroys it.
+ *
+ * SubscribeToShard needs a transport that keeps an event stream open: the SDK's default HTTP/2
+ * handler on AWS; on kinesis-local, the HTTP/1.1 handler (`kinesisClient({ http1: true })`).
  * @throws RangeError when `listShardsPageSize` is not an integer in 1..10000
  */
-export function awsKinesisPort(client: KinesisClient, options: AwsKinesisPortOptions = {}): KinesisPort & KinesisAdminPort {
+export function awsKinesisPort(
+  client: KinesisClient,
+  options: AwsKinesisPortOptions = {},
+): KinesisPort & KinesisAdminPort & KinesisFanOutPort {
   const { listShardsPageSize } = options;
   if (
     listShardsPageSize !== undefined &&
@@ -134,6 +146,8 @@ export function awsKinesisPort(client: KinesisClient, options: AwsKinesisPortOpt
   }
 
   return {
+    ...awsFanOutPort(client, polling),
+
     listShards(streamName: string, filter?: ShardFilter): Observable<readonly Shard[]> {
       const hasNextPage = (page: ListShardsCommandOutput): page is ListShardsCommandOutput & { NextToken: string } =>
         page.NextToken !== undefined && page.NextToken !== '';
@@ -165,10 +179,10 @@ export function awsKinesisPort(client: KinesisClient, options: AwsKinesisPortOpt
         map((output): GetRecordsOutput => {
           const childShards = output.ChildShards ?? [];
           return {
-            records: (output.Records ?? []).map(toKinesisRecord),
+            records: (output.Records ?? []).map((record) => toKinesisRecord(record)),
             ...(output.NextShardIterator == null ? {} : { nextShardIterator: output.NextShardIterator }),
             ...(output.MillisBehindLatest === undefined ? {} : { millisBehindLatest: output.MillisBehindLatest }),
-            ...(childShards.length === 0 ? {} : { childShards: childShards.map(toChildShard) }),
+            ...(childShards.length === 0 ? {} : { childShards: childShards.map((child) => toChildShard(child)) }),
           };
         }),
       );

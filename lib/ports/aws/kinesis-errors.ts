@@ -14,6 +14,15 @@ const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'LimitExce
 const BAD_REQUEST = new Set(['InvalidArgumentException', 'ValidationException']);
 /** Client faults that a fresh attempt gets past: an expired ListShards token restarts the listing. */
 const RESTARTABLE = new Set(['ExpiredNextTokenException']);
+/**
+ * Client faults that a later attempt of this one operation gets past. A SubscribeToShard refused
+ * with ResourceInUse (another subscription to the shard began less than five seconds ago) is
+ * accepted once those seconds have passed; elsewhere ResourceInUse means a state that waits for
+ * nobody (a stream that already exists), so it stays final there.
+ */
+const RESTARTABLE_BY_OPERATION: Readonly<Record<string, ReadonlySet<string>>> = {
+  SubscribeToShard: new Set(['ResourceInUseException']),
+};
 
 /**
  * The named error for a failed Kinesis call.
@@ -33,6 +42,7 @@ export function toKinesisError(operation: string, streamName: string, error: unk
   if (failure.code === 'ResourceNotFoundException') {
     return new StreamNotFoundError(operation, streamName, failure.message, options);
   }
-  const retryable = !BAD_REQUEST.has(failure.code) && (failure.transient || RESTARTABLE.has(failure.code));
+  const restartable = RESTARTABLE.has(failure.code) || (RESTARTABLE_BY_OPERATION[operation]?.has(failure.code) ?? false);
+  const retryable = !BAD_REQUEST.has(failure.code) && (failure.transient || restartable);
   return new KinesisCallError(operation, failure.code, failure.message, { ...options, retryable });
 }

@@ -11,6 +11,8 @@ import type {
   _Record as SdkRecord,
   Shard as SdkShard,
   ShardFilter as SdkShardFilter,
+  StartingPosition as SdkStartingPosition,
+  SubscribeToShardEvent as SdkSubscribeToShardEvent,
 } from '@aws-sdk/client-kinesis';
 import { KinesisCallError } from '../../model/errors';
 import type {
@@ -21,6 +23,7 @@ import type {
   PutRecordsResultEntry,
   Shard,
   ShardFilter,
+  ShardSubscriptionEvent,
 } from '../kinesis-port';
 
 /** A response that lacks what the API promises: not worth retrying. */
@@ -55,9 +58,11 @@ export function toShard(shard: SdkShard): Shard {
   };
 }
 
-/** @internal */
-export function toChildShard(child: SdkChildShard): ChildShard {
-  const operation = 'GetRecords';
+/**
+ * @param operation the call whose answer held the child shard, named in a malformed-response error
+ * @internal
+ */
+export function toChildShard(child: SdkChildShard, operation = 'GetRecords'): ChildShard {
   return {
     shardId: present(child.ShardId, operation, 'ChildShards[].ShardId'),
     parentShards: present(child.ParentShards, operation, 'ChildShards[].ParentShards'),
@@ -65,9 +70,11 @@ export function toChildShard(child: SdkChildShard): ChildShard {
   };
 }
 
-/** @internal */
-export function toKinesisRecord(record: SdkRecord): KinesisRecord {
-  const operation = 'GetRecords';
+/**
+ * @param operation the call whose answer held the record, named in a malformed-response error
+ * @internal
+ */
+export function toKinesisRecord(record: SdkRecord, operation = 'GetRecords'): KinesisRecord {
   return {
     sequenceNumber: present(record.SequenceNumber, operation, 'Records[].SequenceNumber'),
     partitionKey: present(record.PartitionKey, operation, 'Records[].PartitionKey'),
@@ -117,6 +124,33 @@ export function toIteratorParameters(
     case 'AFTER_SEQUENCE_NUMBER':
       return { ShardIteratorType: position.type, StartingSequenceNumber: position.sequenceNumber };
   }
+}
+
+/** The SubscribeToShard starting position for a position, as GetShardIterator would take it. @internal */
+export function toStartingPosition(position: IteratorPosition): SdkStartingPosition {
+  const { ShardIteratorType, StartingSequenceNumber, Timestamp } = toIteratorParameters(position);
+  return {
+    Type: ShardIteratorType,
+    ...(StartingSequenceNumber === undefined ? {} : { SequenceNumber: StartingSequenceNumber }),
+    ...(Timestamp === undefined ? {} : { Timestamp }),
+  };
+}
+
+/**
+ * One SubscribeToShard event. A null continuation (the shard is closed and read to its end) is
+ * left out, as are empty child shards, so the port's optional fields mean one thing each.
+ * @internal
+ */
+export function toShardSubscriptionEvent(event: SdkSubscribeToShardEvent): ShardSubscriptionEvent {
+  const operation = 'SubscribeToShard';
+  const records = present(event.Records, operation, 'Records');
+  const childShards = event.ChildShards ?? [];
+  return {
+    records: records.map((record) => toKinesisRecord(record, operation)),
+    ...(event.ContinuationSequenceNumber == null ? {} : { continuationSequenceNumber: event.ContinuationSequenceNumber }),
+    ...(event.MillisBehindLatest == null ? {} : { millisBehindLatest: event.MillisBehindLatest }),
+    ...(childShards.length === 0 ? {} : { childShards: childShards.map((child) => toChildShard(child, operation)) }),
+  };
 }
 
 /** @internal */

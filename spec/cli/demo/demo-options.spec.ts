@@ -5,12 +5,13 @@ import { UsageError, parseFlags } from '../../../lib/cli/flags';
 const optionsOf = (...args: string[]) => demoOptionsOf(parseFlags('demo', args, DEMO_FLAGS));
 
 describe('cli/demo/demo-options', () => {
-  it('defaults: 100,000 events, 4 shards, 2 workers, a 3 s failover, no kill', () => {
+  it('defaults: 100,000 events, 4 shards, 2 workers, a 3 s failover, no kill, polling', () => {
     expect(optionsOf()).to.deep.equal({
       events: 100_000,
       shards: 4,
       workers: 2,
       killWorker: false,
+      fanOut: false,
       failoverTimeMillis: 3_000,
       timeoutMillis: DEMO_DEFAULTS.timeoutSeconds * 1000,
       keep: false,
@@ -21,7 +22,7 @@ describe('cli/demo/demo-options', () => {
 
   it('reads every flag', () => {
     const options = optionsOf(
-      '--events', '2_000', '--shards', '2', '--workers', '3', '--kill-worker', '--failover-ms', '1500',
+      '--events', '2_000', '--shards', '2', '--workers', '3', '--kill-worker', '--fan-out', '--failover-ms', '1500',
       '--timeout-seconds', '60', '--keep', '--json', '--endpoint-kinesis', 'http://127.0.0.1:1', '--region', 'us-east-1',
     );
     expect(options).to.deep.equal({
@@ -29,6 +30,7 @@ describe('cli/demo/demo-options', () => {
       shards: 2,
       workers: 3,
       killWorker: true,
+      fanOut: true,
       failoverTimeMillis: 1_500,
       timeoutMillis: 60_000,
       keep: true,

@@ -36,8 +36,9 @@ describe('cli/demo/protocol', () => {
   describe('decodeWorkerSetup', () => {
     const setup = { workerId: 'w1', streamName: 's', tableName: 't', failoverTimeMillis: 3000, aws: { region: 'us-east-1' } };
 
-    it('reads a setup', () => {
+    it('reads a setup, with or without fan-out', () => {
       expect(decodeWorkerSetup(JSON.stringify(setup))).to.deep.equal(setup);
+      expect(decodeWorkerSetup(JSON.stringify({ ...setup, fanOut: true }))).to.deep.equal({ ...setup, fanOut: true });
     });
 
     it('lists every problem of a bad setup', () => {
@@ -47,6 +48,7 @@ describe('cli/demo/protocol', () => {
         'bad worker setup: workerId must be a non-empty string; failoverTimeMillis must be a positive integer; aws.region must be a string',
       );
       expect(() => decodeWorkerSetup('[]')).to.throw(UsageError, /^bad worker setup: not an object; workerId/);
+      expect(() => decodeWorkerSetup(JSON.stringify({ ...setup, fanOut: 'yes' }))).to.throw(UsageError, 'bad worker setup: fanOut must be a boolean');
     });
   });
 });
