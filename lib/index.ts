@@ -90,6 +90,7 @@ export type {
   HashKeyRange,
   IteratorPosition,
   KinesisAdminPort,
+  KinesisFanOutPort,
   KinesisPort,
   KinesisRecord,
   LeaseDeleteResult,
@@ -101,6 +102,7 @@ export type {
   PutRecordsResultEntry,
   Shard,
   ShardFilter,
+  ShardSubscriptionEvent,
 } from './ports';
 export { awsKinesisPort, awsLeaseStorePort, dynamoDbClient, kinesisClient, KinesisJsonProtocol } from './ports/aws';
 export type { AwsClientOptions, AwsKinesisPortOptions, AwsLeaseStorePortOptions } from './ports/aws';

@@ -4,12 +4,14 @@ export type {
   HashKeyRange,
   IteratorPosition,
   KinesisAdminPort,
+  KinesisFanOutPort,
   KinesisPort,
   KinesisRecord,
   PutRecordsEntry,
   PutRecordsResultEntry,
   Shard,
   ShardFilter,
+  ShardSubscriptionEvent,
 } from './kinesis-port';
 export type {
   LeaseDeleteResult,
