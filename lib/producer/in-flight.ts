@@ -433,6 +433,7 @@ export function pullInFlight<T, R>(
     });
 }
 
-function isAsyncIterable<T>(values: Iterable<T> | AsyncIterable<T>): values is AsyncIterable<T> {
+/** Whether `values` is read as an `AsyncIterable` (an object that is both is, as `from` does). @internal */
+export function isAsyncIterable<T>(values: Iterable<T> | AsyncIterable<T>): values is AsyncIterable<T> {
   return typeof (values as Partial<AsyncIterable<T>>)[Symbol.asyncIterator] === 'function';
 }

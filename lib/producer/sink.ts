@@ -6,6 +6,7 @@ import { filter, isObservable, take, type Observable } from 'rxjs';
 import type { ProducerConf } from '../config/producer-config';
 import type { ProducerEvent } from '../model/producer-event';
 import { isSendFailed, type SendResult } from '../model/send-result';
+import { isAsyncIterable } from './in-flight';
 import { produce, type ProducerDeps } from './produce';
 import { pullable } from './pullable';
 import type { ProduceOptions } from './settings';
@@ -53,5 +54,37 @@ export function kinesisSink(
   options: ProduceOptions = {},
 ): (events: ProducerEventSource) => Promise<void> {
   // An iterable goes in as a `pullable`, which `produce` pulls from only while slots are free.
-  return (events) => drain(() => (isObservable(events) ? events : pullable(events)).pipe(produce(conf, deps, options)));
+  return (events) => {
+    if (isObservable(events)) return drain(() => events.pipe(produce(conf, deps, options)));
+    if (!isAsyncIterable(events)) return drain(() => pullable(events).pipe(produce(conf, deps, options)));
+    // Stopping early closes the iterator; as a `for await` loop left by a throw does, the sink
+    // settles only once that has finished (a file closed, a cursor released).
+    const watched = closeWatched(events);
+    return drain(() => pullable(watched.iterable).pipe(produce(conf, deps, options))).catch(async (error: unknown) => {
+      await watched.closed();
+      throw error;
+    });
+  };
+}
+
+/** `events`, whose iterators remember the promise of their `return()`, settled either way. */
+function closeWatched<T>(events: AsyncIterable<T>): { readonly iterable: AsyncIterable<T>; readonly closed: () => Promise<void> } {
+  let closing: Promise<void> = Promise.resolve();
+  const iterable: AsyncIterable<T> = {
+    [Symbol.asyncIterator]: () => {
+      const iterator = events[Symbol.asyncIterator]();
+      return {
+        next: () => iterator.next(),
+        return: (value?: unknown) => {
+          const done = Promise.resolve(iterator.return?.(value) ?? { done: true as const, value: undefined });
+          closing = done.then(
+            () => undefined,
+            () => undefined,
+          );
+          return done;
+        },
+      };
+    },
+  };
+  return { iterable, closed: () => closing };
 }

@@ -170,6 +170,30 @@ describe('kinesisSink', () => {
       expect(pulled).to.be.at.most(10);
     });
 
+    it('settle, after a failure from an async iterable, only once the iterable has closed', async () => {
+      const scheduler = virtualTime();
+      let release: () => void = () => undefined;
+      const cleanedUp = new Promise<void>((resolve) => (release = resolve));
+      let closed = false;
+      async function* generate(): AsyncGenerator<ProducerEvent> {
+        try {
+          yield* events(3);
+          yield { partitionKey: '', payload: 'x' };
+          yield* events(1000);
+        } finally {
+          await cleanedUp; // a file being closed
+          closed = true;
+        }
+      }
+      const done = state(kinesisSink(conf({}, { 'max-outstanding-requests': 10 }), { kinesis: kinesisWith(scheduler, 1), scheduler })(generate()));
+      await settle(scheduler);
+      expect(done.value, 'still closing').to.equal('pending');
+      release();
+      await settle(scheduler);
+      expect(closed).to.equal(true);
+      expect(done.error).to.be.instanceOf(InvalidRecordError);
+    });
+
     it('drain an async iterable to the end', async () => {
       const scheduler = virtualTime();
       const kinesis = kinesisWith(scheduler, 2);
