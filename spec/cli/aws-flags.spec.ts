@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AWS_FLAGS, awsTargetArgs, awsTargetOf, describeError } from '../../lib/cli/aws-flags';
+import { AWS_FLAGS, awsTargetArgs, awsTargetOf, describeError, kinesisEndpointGiven } from '../../lib/cli/aws-flags';
 import { UsageError, parseFlags } from '../../lib/cli/flags';
 
 describe('cli/aws-flags', () => {
@@ -17,6 +17,14 @@ describe('cli/aws-flags', () => {
   it('refuses an endpoint that is not a URL and an empty region', () => {
     expect(() => awsTargetOf(parse(['--endpoint-dynamodb', 'localhost:8000']))).to.throw(UsageError, /--endpoint-dynamodb must be an http/);
     expect(() => awsTargetOf(parse(['--region='] ))).to.throw(UsageError, '--region must not be empty');
+  });
+
+  it('tells an endpoint of one\'s own (flag or SDK variable) from AWS itself', () => {
+    expect(kinesisEndpointGiven({}, {})).to.equal(false);
+    expect(kinesisEndpointGiven({ dynamoDbEndpoint: 'http://127.0.0.1:2' }, { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:2' })).to.equal(false);
+    expect(kinesisEndpointGiven({ kinesisEndpoint: 'http://127.0.0.1:1' }, {})).to.equal(true);
+    expect(kinesisEndpointGiven({}, { AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:1' })).to.equal(true);
+    expect(kinesisEndpointGiven({}, { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' })).to.equal(true);
   });
 
   it('turns a target back into flags that read the same', () => {
