@@ -76,7 +76,7 @@ import { CommitTracker } from './checkpoint/commit-tracker';
 import type { CommittableEvent } from './committable-event';
 import { deaggregate, type DeaggregationDiagnostic } from './deaggregate/deaggregate';
 import { requireMillis, type BackoffSettings } from './polling/backoff';
-import { DEFAULT_LIVENESS_TIMEOUT_MILLIS, fanOutShardThrough } from './fan-out/subscribe-shard';
+import { fanOutPort, fanOutShardThrough } from './fan-out/subscribe-shard';
 import { checkPollOptions, pollShardThrough, type PollEvent } from './polling/poll-shard';
 import { startingPosition } from './polling/starting-position';
 
@@ -287,7 +287,7 @@ export function shardPipeline(
               start: start.iterator,
               backoff: settings.backoff,
               scheduler,
-              onSilence: () => onDiagnostic?.({ _tag: 'SubscriptionSilent', shardId, silentMillis: DEFAULT_LIVENESS_TIMEOUT_MILLIS }),
+              onSilence: (silentMillis) => onDiagnostic?.({ _tag: 'SubscriptionSilent', shardId, silentMillis }),
               // A subscription refused as not found ends the shard only if polling cannot find it either.
               isShardGone: () =>
                 kinesis.getShardIterator(streamName, shardId, { type: 'TRIM_HORIZON' }).pipe(
@@ -392,21 +392,13 @@ export function shardPipeline(
 }
 
 /**
- * The fan-out side of `kinesis`.
- * @throws TypeError when the port cannot subscribe to shards
- */
-export function fanOutPort(kinesis: Partial<KinesisFanOutPort>): KinesisFanOutPort {
-  const { ensureStreamConsumer, subscribeToShard } = kinesis;
-  if (ensureStreamConsumer === undefined || subscribeToShard === undefined) {
-    throw new TypeError('kcl.retrievalMode FANOUT needs a Kinesis port with ensureStreamConsumer and subscribeToShard (the AWS port and InMemoryKinesis have them)');
-  }
-  return { ensureStreamConsumer: ensureStreamConsumer.bind(kinesis), subscribeToShard: subscribeToShard.bind(kinesis) };
-}
-
-/**
  * The user records of a page after `skipThrough`, in order, deaggregated one Kinesis record at a
  * time as they are pulled; `undefined` once the page is done. A plain function rather than a
  * generator, since every level of generator delegation costs on every event.
+ *
+ * A restart reads AT_SEQUENCE_NUMBER of the checkpoint, so the record holding it comes again;
+ * comparing extended sequence numbers (sequence, then sub-sequence) drops that record's user
+ * records up to and including the checkpoint and keeps the rest, as the KCL's `ProcessTask` does.
  */
 function userRecords(
   records: readonly KinesisRecord[],

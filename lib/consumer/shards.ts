@@ -55,7 +55,8 @@ import type { CommittableEvent } from './committable-event';
 import { consumerEnvironment, type ConsumerDeps, type ConsumerEnvironment } from './consumer-deps';
 import { consumerSettings, type ConsumeOptions, type ConsumerSettings } from './consumer-settings';
 import { leaseCoordinator, type LeaseCoordinator, type LeaseEvent } from './lease/lease-coordinator';
-import { fanOutPort, shardPipeline } from './shard-pipeline';
+import { fanOutPort } from './fan-out/subscribe-shard';
+import { shardPipeline } from './shard-pipeline';
 import { SubscriptionLifetime } from './subscription-lifetime';
 
 /** One shard this worker holds a lease on. */
@@ -82,7 +83,7 @@ export interface LeasedShard {
   stop(): void;
   /**
    * How far behind the tip of the shard this worker is, as Kinesis said in the last GetRecords
-   * answer (0: caught up); `undefined` before the first answer. A gauge for lag alarms and
+   * answer or fan-out event (0: caught up); `undefined` before the first answer. A gauge for lag alarms and
    * autoscaling: the most of it over the shards a worker holds is that worker's lag.
    */
   readonly millisBehindLatest: number | undefined;
@@ -97,7 +98,7 @@ interface Acquisition {
   subscribed: boolean;
   /** The shard's `stop()`. */
   readonly stop: () => void;
-  /** From the last GetRecords answer of this acquisition. */
+  /** From the last GetRecords answer or fan-out event of this acquisition. */
   millisBehindLatest: number | undefined;
 }
 

@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
+import { streamNameOfConsumerArn } from '../ports/consumer-arn';
 import type { IteratorPosition, ShardSubscriptionEvent } from '../ports/kinesis-port';
 import type { CallFault, KinesisCall } from './faults';
 import { consumerNotFound, kinesisFaultError, streamNotFound, subscriptionInUse, validationError } from './kinesis-errors';
@@ -34,7 +35,6 @@ const OPERATION = 'SubscribeToShard';
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 const CONSUMER_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
-const CONSUMER_ARN = /^arn:aws:kinesis:[^:]*:[^:]*:stream\/([^/]+)\/consumer\//;
 
 /** A registered stream consumer; it goes with the incarnation of the stream it was registered on. */
 interface StreamConsumer {
@@ -97,7 +97,7 @@ export class FanOut {
     const consumer = [...this.consumers.values()].find((c) => c.arn === consumerArn);
     const stream = consumer === undefined ? undefined : this.host.stream(consumer.streamName);
     if (consumer === undefined || stream === undefined || stream.incarnation !== consumer.incarnation) {
-      throw consumerNotFound(OPERATION, streamNameOf(consumerArn), consumerArn);
+      throw consumerNotFound(OPERATION, streamNameOfConsumerArn(consumerArn), consumerArn);
     }
     return { stream, shard: stream.requireShard(OPERATION, shardId) };
   }
@@ -124,11 +124,6 @@ export class FanOut {
     const key = `${subscription.request.consumerArn} ${subscription.request.shardId}`;
     if (this.open.get(key) === subscription) this.open.delete(key);
   }
-}
-
-/** The stream named in a consumer ARN, for errors about an ARN no consumer has. */
-function streamNameOf(consumerArn: string): string {
-  return CONSUMER_ARN.exec(consumerArn)?.[1] ?? '';
 }
 
 interface SubscribeRequest {
@@ -215,7 +210,7 @@ class ShardSubscription implements AsyncIterator<ShardSubscriptionEvent, undefin
   /** The SubscribeToShard call itself, made on the first `next()`. */
   private start(): void {
     const { consumerArn, shardId, position } = this.request;
-    const call: KinesisCall = { operation: 'subscribeToShard', streamName: streamNameOf(consumerArn), shardId };
+    const call: KinesisCall = { operation: 'subscribeToShard', streamName: streamNameOfConsumerArn(consumerArn), shardId };
     const fault = this.host.enter(call);
     const now = this.scheduler.now();
     const latency = this.host.timing.latencyMillis;

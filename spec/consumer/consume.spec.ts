@@ -31,6 +31,16 @@ function strictlyIncreasing(list: readonly CompoundSequenceNumber[]): boolean {
   return list.every((p, i) => i === 0 || p.isAfter(list[i - 1]!));
 }
 
+/** Writes 8 events (named `e<round>-…`) and lets 100 ms pass, for each round from `from` to `to`; records them in `written`. */
+function feedEvents(fleet: ConsumerFleet, written: string[], from: number, to: number): void {
+  for (let i = from; i < to; i += 1) {
+    const batch = texts(`e${i}`, 8);
+    written.push(...batch);
+    fleet.put(batch);
+    fleet.run(100);
+  }
+}
+
 describe('consume$', () => {
   it('does nothing until subscribed, and each subscription is a worker of its own', () => {
     const fleet = new ConsumerFleet(2);
@@ -104,14 +114,7 @@ describe('consume$', () => {
     const fleet = new ConsumerFleet(4);
     const a = fleet.start('a');
     const written: string[] = [];
-    const feed = (from: number, to: number): void => {
-      for (let i = from; i < to; i += 1) {
-        const batch = texts(`e${i}`, 8);
-        written.push(...batch);
-        fleet.put(batch);
-        fleet.run(100);
-      }
-    };
+    const feed = (from: number, to: number): void => feedEvents(fleet, written, from, to);
     feed(0, 30); // t = 3000: a reads all 4 shards
     expect(a.shardsRead()).to.have.length(4);
     const b = fleet.start('b');
@@ -136,14 +139,7 @@ describe('consume$', () => {
     // a dies when it reads back a lease whose renewal failed: the moment it learns of a handoff.
     const a = fleet.start('a', { dieOn: (call) => call.operation === 'getLease' && fleet.workers.has('b') });
     const written: string[] = [];
-    const feed = (from: number, to: number): void => {
-      for (let i = from; i < to; i += 1) {
-        const batch = texts(`e${i}`, 8);
-        written.push(...batch);
-        fleet.put(batch);
-        fleet.run(100);
-      }
-    };
+    const feed = (from: number, to: number): void => feedEvents(fleet, written, from, to);
     feed(0, 30);
     expect(a.shardsRead()).to.have.length(4);
     const b = fleet.start('b');

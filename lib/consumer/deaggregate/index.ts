@@ -1,8 +1,6 @@
 /**
- * Kinesis records → user records, and dropping what was processed before a restart.
+ * Kinesis records → user records.
  * @packageDocumentation
  */
 export { deaggregate } from './deaggregate';
 export type { DeaggregationDiagnostic, DeaggregationShard } from './deaggregate';
-export { recordsAfter, skipCheckpointed } from './skip-checkpointed';
-export type { Positioned } from './skip-checkpointed';

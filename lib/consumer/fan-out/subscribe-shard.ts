@@ -84,10 +84,11 @@ export interface FanOutShardOptions {
    */
   readonly isShardGone?: () => Observable<boolean>;
   /**
-   * Told each time a subscription is replaced for silence: a transport that connects and then never
-   * delivers (an HTTP/2 stream the other end cut off) would otherwise be retried without a word.
+   * Told each time a subscription is replaced for silence, with how long it was silent: a transport
+   * that connects and then never delivers (an HTTP/2 stream the other end cut off) would otherwise
+   * be retried without a word.
    */
-  readonly onSilence?: () => void;
+  readonly onSilence?: (silentMillis: number) => void;
 }
 
 /** {@link FanOutShardOptions} pacing, checked, with the defaults filled in. */
@@ -192,7 +193,7 @@ export function fanOutShardThrough<T>(
           live = undefined;
           return NOTHING;
         case 'Silent':
-          options.onSilence?.();
+          options.onSilence?.(livenessTimeoutMillis);
           cancel();
           return NOTHING;
         case 'Event': {
@@ -256,6 +257,18 @@ export function fanOutShardThrough<T>(
       finalize(cancel),
     );
   });
+}
+
+/**
+ * The fan-out side of `kinesis`.
+ * @throws TypeError when the port cannot subscribe to shards
+ */
+export function fanOutPort(kinesis: Partial<KinesisFanOutPort>): KinesisFanOutPort {
+  const { ensureStreamConsumer, subscribeToShard } = kinesis;
+  if (ensureStreamConsumer === undefined || subscribeToShard === undefined) {
+    throw new TypeError('kcl.retrievalMode FANOUT needs a Kinesis port with ensureStreamConsumer and subscribeToShard (the AWS port and InMemoryKinesis have them)');
+  }
+  return { ensureStreamConsumer: ensureStreamConsumer.bind(kinesis), subscribeToShard: subscribeToShard.bind(kinesis) };
 }
 
 /**

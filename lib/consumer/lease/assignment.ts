@@ -110,6 +110,11 @@ export function assignLeases(input: AssignmentInput): Assignment {
 
   const available: ObservedLease[] = [];
   const byOwner = new Map<string, ObservedLease[]>();
+  const countFor = (owner: string, observed: ObservedLease): void => {
+    const leases = byOwner.get(owner);
+    if (leases === undefined) byOwner.set(owner, [observed]);
+    else leases.push(observed);
+  };
   let mine = 0;
   for (const observed of assignable) {
     const { leaseKey, leaseOwner } = observed.lease;
@@ -124,7 +129,7 @@ export function assignLeases(input: AssignmentInput): Assignment {
           mine += 1;
         }
       } else if (leaseOwner !== undefined) {
-        byOwner.set(leaseOwner, [...(byOwner.get(leaseOwner) ?? []), observed]);
+        countFor(leaseOwner, observed);
       }
     } else if (held.has(leaseKey) && leaseOwner === workerId) {
       mine += 1;
@@ -132,7 +137,7 @@ export function assignLeases(input: AssignmentInput): Assignment {
       if (!excluded.has(leaseKey)) available.push(observed);
     } else if (leaseOwner !== undefined) {
       // Held by a live worker. (A lease we hold that the table gives to someone else has been stolen.)
-      byOwner.set(leaseOwner, [...(byOwner.get(leaseOwner) ?? []), observed]);
+      countFor(leaseOwner, observed);
     }
   }
 

@@ -387,19 +387,23 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
   // ------------------------------------------------------------------ renewals
 
   /**
+   * The last write to a lease this worker gives up, held or not any more: retried while the lease
+   * is valid, then dropped (the lease then expires by itself).
+   */
+  const lastWrite = (shardId: string, entry: HeldLease, build: (lease: Lease) => LeaseUpdate, done: (stored: Lease) => boolean): Observable<never> =>
+    writeHeld(shardId, entry, build, { requireHeld: false, done }).pipe(
+      retry({ delay: retryWhileValid(entry) }),
+      catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
+      ignoreElements(),
+    );
+
+  /**
    * Hands a lease in a handoff over to its new owner: a write conditional on the counter (and on
    * `checkpointOwner` being this worker) that removes `checkpointOwner` and moves the counter on,
    * so the new owner sees the lease free for it, and nothing this worker might still write can land.
    */
   const transfer = (shardId: string, entry: HeldLease): Observable<never> =>
-    writeHeld(shardId, entry, (lease) => ({ expectedCounter: lease.leaseCounter, remove: ['checkpointOwner'] }), {
-      requireHeld: false,
-      done: (stored) => stored.checkpointOwner === undefined,
-    }).pipe(
-      retry({ delay: retryWhileValid(entry) }),
-      catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
-      ignoreElements(),
-    );
+    lastWrite(shardId, entry, (lease) => ({ expectedCounter: lease.leaseCounter, remove: ['checkpointOwner'] }), (stored) => stored.checkpointOwner === undefined);
 
   /** Gives a lease in a handoff up at once: unannounced (nothing to checkpoint), or overdue (`LeaseLost`). */
   const handOver = (shardId: string, entry: HeldLease): Observable<LeaseEvent> =>
@@ -722,11 +726,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       releasedAt.set(shardId, now());
       if (entry.handoffUntil !== undefined) return transfer(shardId, entry);
       const update = (lease: Lease): LeaseUpdate => ({ expectedCounter: lease.leaseCounter, expectedOwner: workerId, remove: ['leaseOwner'] });
-      return writeHeld(shardId, entry, update, { requireHeld: false, done: (stored) => stored.leaseOwner === undefined }).pipe(
-        retry({ delay: retryWhileValid(entry) }),
-        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
-        ignoreElements(),
-      );
+      return lastWrite(shardId, entry, update, (stored) => stored.leaseOwner === undefined);
     });
 
   return { events$, checkpoint, shardEnded, release };

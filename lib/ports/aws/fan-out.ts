@@ -15,29 +15,18 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { catchError, concatMap, map, of, throwError, type Observable } from 'rxjs';
 import { KinesisCallError, StreamNotFoundError } from '../../model/errors';
+import { streamNameOfConsumerArn } from '../consumer-arn';
 import type { IteratorPosition, KinesisFanOutPort, ShardSubscriptionEvent } from '../kinesis-port';
 import { awaitStatus, type StatusPolling } from './await-status';
-import { toKinesisError } from './kinesis-errors';
+import { kinesisCall, toKinesisError } from './kinesis-errors';
 import { toShardSubscriptionEvent, toStartingPosition } from './kinesis-shapes';
-import { fromSdkCall } from './sdk-call';
 
 const SUBSCRIBE = 'SubscribeToShard';
-/** `arn:aws:kinesis:<region>:<account>:stream/<stream>/consumer/<consumer>:<creation>` */
-const CONSUMER_ARN = /^arn:[^:]+:kinesis:[^:]*:[^:]*:stream\/([^/]+)\/consumer\//;
 
 /** A consumer as DescribeStreamConsumer or RegisterStreamConsumer answers. */
 interface ConsumerState {
   readonly arn: string;
   readonly status: string;
-}
-
-/**
- * The stream a consumer ARN belongs to, for the `streamName` of a `StreamNotFoundError`; empty when
- * the ARN is not one Kinesis issues.
- * @internal
- */
-export function streamNameOfConsumerArn(consumerArn: string): string {
-  return CONSUMER_ARN.exec(consumerArn)?.[1] ?? '';
 }
 
 function toConsumerState(consumer: Consumer | ConsumerDescription | undefined, operation: string): ConsumerState {
@@ -53,12 +42,8 @@ function toConsumerState(consumer: Consumer | ConsumerDescription | undefined, o
  * @internal
  */
 export function awsFanOutPort(client: KinesisClient, polling: StatusPolling): KinesisFanOutPort {
-  function call<T>(operation: string, streamName: string, invoke: (abortSignal: AbortSignal) => Promise<T>): Observable<T> {
-    return fromSdkCall(invoke).pipe(catchError((error: unknown) => throwError(() => toKinesisError(operation, streamName, error))));
-  }
-
   function streamArn(streamName: string): Observable<string> {
-    return call('DescribeStreamSummary', streamName, (abortSignal) =>
+    return kinesisCall('DescribeStreamSummary', streamName, (abortSignal) =>
       client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }), { abortSignal }),
     ).pipe(
       map((output) => {
@@ -70,13 +55,13 @@ export function awsFanOutPort(client: KinesisClient, polling: StatusPolling): Ki
   }
 
   function describe(streamName: string, StreamARN: string, ConsumerName: string): Observable<ConsumerState> {
-    return call('DescribeStreamConsumer', streamName, (abortSignal) =>
+    return kinesisCall('DescribeStreamConsumer', streamName, (abortSignal) =>
       client.send(new DescribeStreamConsumerCommand({ StreamARN, ConsumerName }), { abortSignal }),
     ).pipe(map((output) => toConsumerState(output.ConsumerDescription, 'DescribeStreamConsumer')));
   }
 
   function register(streamName: string, StreamARN: string, ConsumerName: string): Observable<ConsumerState> {
-    return call('RegisterStreamConsumer', streamName, (abortSignal) =>
+    return kinesisCall('RegisterStreamConsumer', streamName, (abortSignal) =>
       client.send(new RegisterStreamConsumerCommand({ StreamARN, ConsumerName }), { abortSignal }),
     ).pipe(
       map((output) => toConsumerState(output.Consumer, 'RegisterStreamConsumer')),

@@ -44,7 +44,7 @@ import type {
 } from '../kinesis-port';
 import { awaitStatus, type StatusPolling } from './await-status';
 import { awsFanOutPort } from './fan-out';
-import { toKinesisError } from './kinesis-errors';
+import { kinesisCall } from './kinesis-errors';
 import {
   toChildShard,
   toIteratorParameters,
@@ -53,7 +53,6 @@ import {
   toSdkShardFilter,
   toShard,
 } from './kinesis-shapes';
-import { fromSdkCall } from './sdk-call';
 
 /** Options of {@link awsKinesisPort}. */
 export interface AwsKinesisPortOptions {
@@ -106,12 +105,8 @@ export function awsKinesisPort(
     scheduler: options.scheduler ?? asyncScheduler,
   };
 
-  function call<T>(operation: string, streamName: string, invoke: (abortSignal: AbortSignal) => Promise<T>): Observable<T> {
-    return fromSdkCall(invoke).pipe(catchError((error: unknown) => throwError(() => toKinesisError(operation, streamName, error))));
-  }
-
   function streamStatus(streamName: string): Observable<string> {
-    return call('DescribeStreamSummary', streamName, (abortSignal) =>
+    return kinesisCall('DescribeStreamSummary', streamName, (abortSignal) =>
       client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }), { abortSignal }),
     ).pipe(map((output) => output.StreamDescriptionSummary?.StreamStatus ?? 'UNKNOWN'));
   }
@@ -142,7 +137,7 @@ export function awsKinesisPort(
             ShardFilter: filter === undefined ? undefined : toSdkShardFilter(filter),
           }
         : { NextToken: nextToken, MaxResults: listShardsPageSize };
-    return call('ListShards', streamName, (abortSignal) => client.send(new ListShardsCommand(input), { abortSignal }));
+    return kinesisCall('ListShards', streamName, (abortSignal) => client.send(new ListShardsCommand(input), { abortSignal }));
   }
 
   return {
@@ -158,7 +153,7 @@ export function awsKinesisPort(
     },
 
     getShardIterator(streamName: string, shardId: string, position: IteratorPosition): Observable<string> {
-      return call('GetShardIterator', streamName, (abortSignal) =>
+      return kinesisCall('GetShardIterator', streamName, (abortSignal) =>
         client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ...toIteratorParameters(position) }), {
           abortSignal,
         }),
@@ -173,7 +168,7 @@ export function awsKinesisPort(
     },
 
     getRecords(shardIterator: string, limit: number): Observable<GetRecordsOutput> {
-      return call('GetRecords', '', (abortSignal) =>
+      return kinesisCall('GetRecords', '', (abortSignal) =>
         client.send(new GetRecordsCommand({ ShardIterator: shardIterator, Limit: limit }), { abortSignal }),
       ).pipe(
         map((output): GetRecordsOutput => {
@@ -196,13 +191,13 @@ export function awsKinesisPort(
         PartitionKey: entry.partitionKey,
         ExplicitHashKey: entry.explicitHashKey,
       }));
-      return call('PutRecords', streamName, (abortSignal) =>
+      return kinesisCall('PutRecords', streamName, (abortSignal) =>
         client.send(new PutRecordsCommand({ StreamName: streamName, Records: records }), { abortSignal }),
       ).pipe(map((output) => toPutRecordsResults(output.Records, entries.length)));
     },
 
     createStream(streamName: string, shardCount: number): Observable<void> {
-      return call('CreateStream', streamName, (abortSignal) =>
+      return kinesisCall('CreateStream', streamName, (abortSignal) =>
         client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }), { abortSignal }),
       ).pipe(concatMap(() => untilActive('CreateStream', streamName)));
     },
@@ -211,7 +206,7 @@ export function awsKinesisPort(
       const statusOrDeleted$ = streamStatus(streamName).pipe(
         catchError((error: unknown) => (error instanceof StreamNotFoundError ? of(DELETED) : throwError(() => error))),
       );
-      return call('DeleteStream', streamName, (abortSignal) =>
+      return kinesisCall('DeleteStream', streamName, (abortSignal) =>
         client.send(new DeleteStreamCommand({ StreamName: streamName, EnforceConsumerDeletion: true }), { abortSignal }),
       ).pipe(
         concatMap(() => untilStatus('DeleteStream', streamName, DELETED, statusOrDeleted$)),
@@ -221,14 +216,14 @@ export function awsKinesisPort(
 
     splitShard(streamName: string, shardId: string, newStartingHashKey: bigint): Observable<void> {
       const input = { StreamName: streamName, ShardToSplit: shardId, NewStartingHashKey: newStartingHashKey.toString() };
-      return call('SplitShard', streamName, (abortSignal) => client.send(new SplitShardCommand(input), { abortSignal })).pipe(
+      return kinesisCall('SplitShard', streamName, (abortSignal) => client.send(new SplitShardCommand(input), { abortSignal })).pipe(
         concatMap(() => untilActive('SplitShard', streamName)),
       );
     },
 
     mergeShards(streamName: string, shardId: string, adjacentShardId: string): Observable<void> {
       const input = { StreamName: streamName, ShardToMerge: shardId, AdjacentShardToMerge: adjacentShardId };
-      return call('MergeShards', streamName, (abortSignal) => client.send(new MergeShardsCommand(input), { abortSignal })).pipe(
+      return kinesisCall('MergeShards', streamName, (abortSignal) => client.send(new MergeShardsCommand(input), { abortSignal })).pipe(
         concatMap(() => untilActive('MergeShards', streamName)),
       );
     },

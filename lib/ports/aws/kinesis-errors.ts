@@ -8,6 +8,8 @@ import {
   KinesisThrottledError,
   StreamNotFoundError,
 } from '../../model/errors';
+import { catchError, throwError, type Observable } from 'rxjs';
+import { fromSdkCall } from './sdk-call';
 import { describeSdkFailure } from './sdk-error';
 
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException', 'KMSThrottlingException']);
@@ -45,4 +47,13 @@ export function toKinesisError(operation: string, streamName: string, error: unk
   const restartable = RESTARTABLE.has(failure.code) || (RESTARTABLE_BY_OPERATION[operation]?.has(failure.code) ?? false);
   const retryable = !BAD_REQUEST.has(failure.code) && (failure.transient || restartable);
   return new KinesisCallError(operation, failure.code, failure.message, { ...options, retryable });
+}
+
+/**
+ * One Kinesis SDK request as a cold Observable (see `fromSdkCall`), failing with the named error.
+ * @param streamName the stream named in errors; empty when the request names none
+ * @internal
+ */
+export function kinesisCall<T>(operation: string, streamName: string, invoke: (abortSignal: AbortSignal) => Promise<T>): Observable<T> {
+  return fromSdkCall(invoke).pipe(catchError((error: unknown) => throwError(() => toKinesisError(operation, streamName, error))));
 }

@@ -60,24 +60,19 @@ export function toUpdateItemInput(tableName: string, leaseKey: string, update: L
 
   // A missing item has no leaseCounter, so the counter condition also refuses to create one.
   const conditions = ['#leaseCounter = :expectedCounter'];
-  if (update.expectedOwner !== undefined) {
-    names['#leaseOwner'] = attributeOf('leaseOwner');
-    if (update.expectedOwner === null) {
-      conditions.push('attribute_not_exists(#leaseOwner)');
+  // `field` must hold `expected`; `null`: it must be absent; `undefined`: no condition.
+  const expectField = (field: 'leaseOwner' | 'checkpointOwner', placeholder: string, expected: string | null | undefined): void => {
+    if (expected === undefined) return;
+    names[`#${field}`] = attributeOf(field);
+    if (expected === null) {
+      conditions.push(`attribute_not_exists(#${field})`);
     } else {
-      values[':expectedOwner'] = { S: update.expectedOwner };
-      conditions.push('#leaseOwner = :expectedOwner');
+      values[placeholder] = { S: expected };
+      conditions.push(`#${field} = ${placeholder}`);
     }
-  }
-  if (update.expectedCheckpointOwner !== undefined) {
-    names['#checkpointOwner'] = attributeOf('checkpointOwner');
-    if (update.expectedCheckpointOwner === null) {
-      conditions.push('attribute_not_exists(#checkpointOwner)');
-    } else {
-      values[':expectedCheckpointOwner'] = { S: update.expectedCheckpointOwner };
-      conditions.push('#checkpointOwner = :expectedCheckpointOwner');
-    }
-  }
+  };
+  expectField('leaseOwner', ':expectedOwner', update.expectedOwner);
+  expectField('checkpointOwner', ':expectedCheckpointOwner', update.expectedCheckpointOwner);
 
   return {
     TableName: tableName,

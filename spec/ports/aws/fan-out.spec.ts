@@ -14,7 +14,7 @@ import {
 import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import { KinesisCallError, KinesisThrottledError, StreamNotFoundError } from '../../../lib/model/errors';
-import { streamNameOfConsumerArn } from '../../../lib/ports/aws/fan-out';
+import { streamNameOfConsumerArn } from '../../../lib/ports/consumer-arn';
 import { awsKinesisPort } from '../../../lib/ports/aws/kinesis-adapter';
 import type { IteratorPosition, ShardSubscriptionEvent } from '../../../lib/ports/kinesis-port';
 import { drive, inTurn, networkError, serviceException, StubClient } from './sdk-stub';
