@@ -63,6 +63,12 @@ import { SubscriptionLifetime } from './subscription-lifetime';
 export interface LeasedShard {
   readonly shardId: string;
   /**
+   * This tenure's fencing token: the lease counter when this worker acquired the shard, also on
+   * every event ({@link CommittableEvent.fencingToken}). Any later tenure of the shard, here or on
+   * another worker, has a greater one.
+   */
+  readonly fencingToken: number;
+  /**
    * The shard's events, in sequence order, from its checkpoint on. Subscribe to it once, when it
    * is emitted (as `mergeMap` does): the lease is renewed whether or not anyone reads the shard,
    * and a second subscription errors. Completes when the lease is lost, the shard ends, or the
@@ -211,6 +217,7 @@ function leasedShards(wiring: Wiring, lease$: Observable<LeaseEvent>, stopping$:
         );
         return {
           shardId: acquired.shardId,
+          fencingToken: acquired.lease.leaseCounter,
           events$,
           stop,
           get millisBehindLatest() {
@@ -259,12 +266,14 @@ function readShard(
         shardId,
         checkpoint: new CompoundSequenceNumber(lease.checkpoint, lease.checkpointSubSequenceNumber),
         ...(hashKeyRange === undefined ? {} : { hashKeyRange }),
+        fencingToken: lease.leaseCounter,
       },
       settings.pipeline,
       {
         writeCheckpoint: (position) => coordinator.checkpoint(shardId, position),
         shardEnded: (childShards) => coordinator.shardEnded(shardId, childShards),
         lost$,
+        leaseValid: () => coordinator.holds(shardId),
         stop$,
         onUnsubscribe: (finalCheckpoint$) => lifetime.runDetached(concat(finalCheckpoint$, release$)),
       },

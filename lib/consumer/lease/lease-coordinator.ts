@@ -172,6 +172,13 @@ export interface LeaseCoordinator {
    * lease is valid, then given up (the lease then expires by itself).
    */
   release(shardId: string): Observable<void>;
+  /**
+   * Whether this worker holds the lease and it is still valid on the lease clock: the fence every
+   * event of the shard passes before it is emitted. False once the lease has been lost, released or
+   * handed over, or once no write has succeeded for the failover time (less epsilon) since the
+   * last successful one began, whatever the timers have noticed yet.
+   */
+  holds(shardId: string): boolean;
 }
 
 /** What the coordinator talks to. */
@@ -729,7 +736,12 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       return lastWrite(shardId, entry, update, (stored) => stored.leaseOwner === undefined);
     });
 
-  return { events$, checkpoint, shardEnded, release };
+  const holds = (shardId: string): boolean => {
+    const entry = held.get(shardId);
+    return entry !== undefined && now() < entry.validUntil;
+  };
+
+  return { events$, checkpoint, shardEnded, release, holds };
 }
 
 /** The hash range a lease records, when it has a valid one. */
