@@ -141,13 +141,18 @@ export function shards$(conf: ConsumerConf, deps: ConsumerDeps = {}, options: Co
             concatMap((resolved) => {
               const coordinator = leaseCoordinator({ leases: env.leases, kinesis: env.kinesis, scheduler: env.scheduler }, resolved.lease);
               const wiring: Wiring = { env, settings: resolved, coordinator, lifetime };
-              return coordinator.events$.pipe(
+              // A stopping worker takes back the handoffs it asked for, so that their holders keep
+              // reading instead of handing shards to a worker that is gone.
+              const withdrawals$ = stopping$.pipe(
+                take(1),
+                concatMap(() => coordinator.withdrawRequests().pipe(takeUntil(timer(resolved.pipeline.shutdownTimeoutMillis, env.scheduler)))),
+              );
+              return merge(
                 // Ending the lease events is what ends the outer stream; the shards' own events$ stop
                 // through `stopping$` and are owned by whoever subscribed to them.
-                // eslint-disable-next-line rxjs-x/no-unsafe-takeuntil
-                takeUntil(stopping$),
-                connect((lease$) => leasedShards(wiring, lease$, stopping$)),
-              );
+                coordinator.events$.pipe(takeUntil(stopping$)),
+                withdrawals$,
+              ).pipe(connect((lease$) => leasedShards(wiring, lease$, stopping$)));
             }),
           ),
         { connector: () => new ReplaySubject<unknown>(1) },
