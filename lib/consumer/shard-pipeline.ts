@@ -204,12 +204,13 @@ export function shardPipeline(
     throw new TypeError(`shardPipeline: maxUncommitted must be a non-negative integer, got ${maxUncommitted}`);
   }
   requireMillis(shutdownTimeoutMillis, 'shardPipeline: shutdownTimeoutMillis');
+  const start = startingPosition(shard.checkpoint, settings.initialPosition);
   const checkpointing = checkpointer(io.writeCheckpoint, {
     ...settings.checkpoint,
     finalTimeoutMillis: shutdownTimeoutMillis,
     scheduler,
+    firstAtOnce: start._tag === 'Read' && (start.iterator.type === 'LATEST' || start.iterator.type === 'AT_TIMESTAMP'),
   });
-  const start = startingPosition(shard.checkpoint, settings.initialPosition);
   const stop$ = io.stop$ ?? NEVER;
   const leaseValid = io.leaseValid ?? (() => true);
   const report = (outcome: CheckpointerEvent) => onDiagnostic?.({ _tag: 'Checkpoint', shardId, outcome });

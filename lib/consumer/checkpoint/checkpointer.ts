@@ -70,6 +70,12 @@ export interface CheckpointerSettings {
   readonly maxCommits?: number;
   /** Bound on the final write once the input completes (`worker.shutdownTimeoutSeconds`). */
   readonly finalTimeoutMillis: number;
+  /**
+   * Write the first position at once rather than after a window. For a shard read from LATEST or a
+   * timestamp: until a record position is checkpointed, the lease says only where to start, so a
+   * worker that takes the lease over would start at a newer tip and skip what came in between.
+   */
+  readonly firstAtOnce?: boolean;
   /** Clock of every window, backoff and deadline. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
 }
@@ -120,10 +126,12 @@ export function checkpointer(write: CheckpointWriter, settings: CheckpointerSett
           const due = ({ written, failed }: State): Observable<unknown> =>
             failed
               ? timer(backoffMillis, scheduler)
-              : pending(written).pipe(
-                  take(1),
-                  switchMap(() => race(timer(intervalMillis, scheduler), enoughCommits(written), closed$)),
-                );
+              : written === undefined && settings.firstAtOnce === true
+                ? pending(written)
+                : pending(written).pipe(
+                    take(1),
+                    switchMap(() => race(timer(intervalMillis, scheduler), enoughCommits(written), closed$)),
+                  );
 
           const attempt = (progress: CommitProgress, state: State): Observable<Step> =>
             write(progress.position).pipe(

@@ -56,6 +56,17 @@ describe('checkpointer (marbles)', () => {
     });
   });
 
+  it('with firstAtOnce, writes the first position at once, then in windows as before', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const input = hot(' -a-b--------c---|', P);
+      const expected = '  ---x------y-------(z|)';
+      const { write, writes } = writer(cold('--(x|)', ok(1)), cold('--(x|)', ok(2)), cold('--(x|)', ok(3)));
+      expectObservable(input.pipe(checkpointer(write, settings({ firstAtOnce: true })))).toBe(expected, { x: checkpointed(1), y: checkpointed(2), z: checkpointed(3) });
+      testScheduler.flush();
+      expect(writes).to.deep.equal(['t=1 1', 't=8 2', 't=16 3'], 'a at once; b at the end of the window opened after that write');
+    });
+  });
+
   it('writes at once when maxCommits commits have accumulated since the last write', () => {
     testScheduler.run(({ cold, hot, expectObservable }) => {
       const input = hot(' -a-b-c--d-e-f-----|', P);
