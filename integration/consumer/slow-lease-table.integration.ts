@@ -6,12 +6,12 @@
  */
 import { expect } from 'chai';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { testDynamoDbClient } from '../support/emulators';
+import { listenOnLoopback, type LoopbackServer } from '../support/loopback-server';
 import { RunningConsumer, TestStream, coversAll, emulators, texts, waitFor } from './consumer-harness';
 
 /** An HTTP proxy to `target` whose answers to UpdateItem come `delayMillis` after DynamoDB gave them. */
-async function delayingProxy(target: string, delayMillis: number): Promise<{ endpoint: string; close(): Promise<void> }> {
+async function delayingProxy(target: string, delayMillis: number): Promise<LoopbackServer> {
   const to = new URL(target);
   const server: Server = createServer((incoming, outgoing) => {
     const delayed = String(incoming.headers['x-amz-target'] ?? '').endsWith('.UpdateItem');
@@ -33,22 +33,13 @@ async function delayingProxy(target: string, delayMillis: number): Promise<{ end
     forwarded.on('error', () => outgoing.destroy());
     incoming.pipe(forwarded);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }
 
 describe('consume$ with lease writes answered 500 ms late (dynalite behind a delaying proxy)', function () {
   this.timeout(120_000);
   let stream: TestStream | undefined;
-  let proxy: Awaited<ReturnType<typeof delayingProxy>> | undefined;
+  let proxy: LoopbackServer | undefined;
 
   afterEach(async () => {
     await stream?.dispose();

@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import { formatLags, lagPosition, shardLags } from '../../lib/cli/lag';
-import type { Lease } from '../../lib/model/lease';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../lib/testing';
 import { advance, valueOf } from '../testing/virtual-time';
+import { testLease } from '../support/leases';
 
-function lease(leaseKey: string, fields: Partial<Lease> = {}): Lease {
-  return { leaseKey, leaseCounter: 1, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], ...fields };
-}
+const lease = testLease;
 
 describe('cli/lag', () => {
   describe('lagPosition', () => {

@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { formatCheckpoint, formatLeaseTable, formatOwnerCounts, ownerCounts } from '../../lib/cli/lease-table';
-import type { Lease } from '../../lib/model/lease';
+import { testLease } from '../support/leases';
 
-function lease(leaseKey: string, fields: Partial<Lease> = {}): Lease {
-  return { leaseKey, leaseCounter: 1, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], ...fields };
-}
+const lease = testLease;
 
 describe('cli/lease-table', () => {
   it('formatCheckpoint joins a sequence number and its sub-sequence; sentinels stay as they are', () => {

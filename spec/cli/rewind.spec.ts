@@ -16,21 +16,19 @@ import { UsageError, parseFlags } from '../../lib/cli/flags';
 import { runCli } from '../../lib/cli/main';
 import { rewindArgumentsOf, rewindCommand, rewindPosition, runRewind } from '../../lib/cli/rewind';
 import { REWIND_ATTEMPTS, formatRewindRows, rewindLeases, type RewindPlan, type RewindRow } from '../../lib/cli/rewind-leases';
-import type { Lease } from '../../lib/model/lease';
 import { CompoundSequenceNumber } from '../../lib/model/sequence-number';
 import type { LeaseUpdate } from '../../lib/ports/lease-store-port';
 import { InMemoryLeaseStore } from '../../lib/testing';
 import { ConsumerFleet, STREAM, TABLE as FLEET_TABLE, texts } from '../consumer/support/consumer-fleet';
 import { errorOf, valueOf } from '../testing/virtual-time';
+import { testLease } from '../support/leases';
 
 const TABLE = 'app-s';
 const S0 = 'shardId-000000000000';
 const S1 = 'shardId-000000000001';
 const S2 = 'shardId-000000000002';
 
-function lease(leaseKey: string, fields: Partial<Lease> = {}): Lease {
-  return { leaseKey, leaseCounter: 1, checkpoint: 'TRIM_HORIZON', checkpointSubSequenceNumber: 0, ownerSwitchesSinceCheckpoint: 0, parentShardIds: [], ...fields };
-}
+const lease = testLease;
 
 /** Has a worker renew the lease `shardId` of `store` just before each of the next `times` writes to it. */
 function renewBeforeWrites(store: InMemoryLeaseStore, shardId: string, times: number): void {

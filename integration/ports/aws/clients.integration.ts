@@ -2,29 +2,18 @@
  * Default clients against servers that never answer: the request timeout must end the call.
  */
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttp2Server, type Http2Server } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
 import { lastValueFrom } from 'rxjs';
 import { KinesisCallError, LeaseStoreError } from '../../../lib/model/errors';
 import { dynamoDbClient, kinesisClient, type AwsClientOptions } from '../../../lib/ports/aws/clients';
 import { awsLeaseStorePort } from '../../../lib/ports/aws/dynamo-lease-store';
 import { awsKinesisPort } from '../../../lib/ports/aws/kinesis-adapter';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../support/emulators';
+import { listenOnLoopback } from '../../support/loopback-server';
 
 /** Listens on 127.0.0.1 and answers nothing. */
-async function silent<S extends Server | Http2Server>(server: S): Promise<{ endpoint: string; close(): Promise<void> }> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+const silent = listenOnLoopback;
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

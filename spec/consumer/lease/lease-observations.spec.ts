@@ -9,19 +9,12 @@ import {
   observeLeases,
   type ObservedLease,
 } from '../../../lib/consumer/lease/lease-observations';
+import { testLease } from '../../support/leases';
 
 const FAILOVER = 10_000;
 
 function lease(key: string, counter: number, owner?: string): Lease {
-  return {
-    leaseKey: key,
-    leaseCounter: counter,
-    checkpoint: 'TRIM_HORIZON',
-    checkpointSubSequenceNumber: 0,
-    ownerSwitchesSinceCheckpoint: 0,
-    parentShardIds: [],
-    ...(owner === undefined ? {} : { leaseOwner: owner }),
-  };
+  return testLease(key, { leaseCounter: counter, ...(owner === undefined ? {} : { leaseOwner: owner }) });
 }
 
 function at(observations: ReadonlyMap<string, ObservedLease>, key: string): ObservedLease {

@@ -1,17 +1,14 @@
 import { expect } from 'chai';
 import { judgeReadBack, type FailedWrite } from '../../../lib/consumer/lease/read-back';
 import type { Lease } from '../../../lib/model/lease';
+import { testLease } from '../../support/leases';
 
-const lease = (counter: number, owner?: string, checkpointOwner?: string): Lease => ({
-  leaseKey: 'shardId-000000000000',
-  leaseCounter: counter,
-  checkpoint: 'TRIM_HORIZON',
-  checkpointSubSequenceNumber: 0,
-  ownerSwitchesSinceCheckpoint: 0,
-  parentShardIds: [],
-  ...(owner === undefined ? {} : { leaseOwner: owner }),
-  ...(checkpointOwner === undefined ? {} : { checkpointOwner }),
-});
+const lease = (counter: number, owner?: string, checkpointOwner?: string): Lease =>
+  testLease('shardId-000000000000', {
+    leaseCounter: counter,
+    ...(owner === undefined ? {} : { leaseOwner: owner }),
+    ...(checkpointOwner === undefined ? {} : { checkpointOwner }),
+  });
 
 const write = (fields: Partial<FailedWrite> = {}): FailedWrite => ({ expectedCounter: 5, uncertain: false, inHandoff: false, ...fields });
 const released = (stored: Lease) => stored.leaseOwner === undefined;
