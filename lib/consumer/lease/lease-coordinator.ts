@@ -9,15 +9,8 @@
  *    missing leases created; skipped when the table has leases and
  *    `skipShardSyncAtStartupIfLeasesExist` is set). Throttling and other retryable faults are retried with backoff up to
  *    {@link STARTUP_ATTEMPTS} times; anything else errors `events$`.
- * 2. take rounds, the first at once, the second half a take interval after it (the first counted
- *    an unseen peer; the table confirms or refutes that), and then `takeIntervalMillis` after each
- *    round ends (a quarter of it after losing a race for a free lease): scan the
- *    table, judge expiry by counters ({@link observeLeases}), decide ({@link assignLeases}), take
- *    each chosen lease with a write conditional on the counter (and `checkpointOwner`) seen (owner
- *    := this worker, counter + 1, `checkpointOwner` removed, `ownerSwitchesSinceCheckpoint` + 1
- *    when another worker read it last, as the KCL's `takeLease`), and ask for each lease to steal
- *    (see handoffs below). A throttled scan skips the round; a throttled write is tried
- *    {@link TAKE_ATTEMPTS} times.
+ * 2. the take loop ({@link takeLoop}): rounds that scan the table, judge expiry by counters, take
+ *    free and expired leases and ask the holders of leases to steal for a handoff.
  * 3. renewals every failover / 3 − epsilon: each held lease gets a write conditional on its counter
  *    and on `checkpointOwner` being absent (KCL 3.x). A throttled or failed renewal is retried with
  *    backoff for as long as the lease is still valid here; a failed condition that is not a
@@ -45,6 +38,10 @@
  *   lease by itself (a take, so the counter moves and the old owner's writes fail) once
  *   `gracefulLeaseHandoffTimeoutMillis` + failover have passed since it asked, and anybody takes it
  *   once its counter has stood still for the failover time (the victim died).
+ * - a release (or a shard's end) that meets a request on its way completes the handoff instead.
+ * - a thief that stops before it took the lease withdraws its request
+ *   ({@link LeaseCoordinator.withdrawRequests}): the lease goes back to the victim, which keeps
+ *   reading; one already handed over to it is given up, free for any worker.
  *
  * Interop: a KCL 3.x worker answers our request as ours answer its leader's; a lease its leader
  * assigns to us is taken at our next round, and one it hands to us once the handoff is over. A KCL
@@ -57,9 +54,14 @@
  * {@link LeaseCoordinator.checkpoint}, {@link LeaseCoordinator.shardEnded} and
  * {@link LeaseCoordinator.release} write to held leases on behalf of the shard pipelines. All writes
  * to one lease go one at a time ({@link writeLanes}), so a renewal never makes a checkpoint fail
- * its condition. A write whose answer was lost (network fault) makes the next failed condition
- * read the lease back: if it holds our owner and exactly one more than the counter we wrote on,
- * it was our own write, and the lease is still ours.
+ * its condition, and a write once sent is waited for even when its caller has gone. A failed
+ * condition is judged from the lease read back ({@link judgeReadBack}): a handoff request, our
+ * own earlier write whose answer was lost (it errored, or the client sent it twice), a withdrawn
+ * request, or a loss.
+ *
+ * The parts: every write as a pure function of the lease seen (`lease-updates`), the verdict on a
+ * failed write (`read-back`), the take loop (`take-round`), one write at a time per lease
+ * (`write-lanes`). This module keeps the held leases, the timers and the calls from the pipelines.
  *
  * Failures that retrying cannot cure (access denied, a missing table or stream) error `events$`;
  * lost leases are values and end only their shard.
