@@ -93,6 +93,7 @@ export type {
   KinesisFanOutPort,
   KinesisPort,
   KinesisRecord,
+  LeaseConditionFailed,
   LeaseDeleteResult,
   LeaseStoreAdminPort,
   LeaseStorePort,

@@ -14,6 +14,7 @@ export type {
   ShardSubscriptionEvent,
 } from './kinesis-port';
 export type {
+  LeaseConditionFailed,
   LeaseDeleteResult,
   LeaseStoreAdminPort,
   LeaseStorePort,

@@ -1,7 +1,8 @@
 /**
  * The narrow view of the lease table (DynamoDB) the lease coordinator and checkpointer talk to.
  * Every method returns a cold Observable that performs the call on subscribe and emits once.
- * A failed condition is an expected outcome and arrives as a value; throttling and other faults
+ * A failed condition is an expected outcome and arrives as a value (flagged `maybeApplied` when the
+ * client's own retries may have hidden an applied write); throttling and other faults
  * arrive on the error channel as `LeaseStoreThrottledError`, `LeaseTableNotFoundError` or
  * `LeaseStoreError`.
  * @packageDocumentation
@@ -9,20 +10,23 @@
 import type { Observable } from 'rxjs';
 import type { Lease, LeaseChanges, RemovableLeaseAttribute } from '../model/lease';
 
+/** A conditional write or delete whose condition did not hold when the store checked it. */
+export interface LeaseConditionFailed {
+  readonly _tag: 'ConditionFailed';
+  /**
+   * Set when the client sent the write more than once: an earlier attempt may have been applied
+   * and its answer lost (a reset connection, a 5xx, a timeout), and the retry then failed on what
+   * that attempt wrote. The write's outcome is unknown until the caller reads the item back.
+   * Absent when the condition failed on the only attempt: nothing was written.
+   */
+  readonly maybeApplied?: true;
+}
+
 /** The outcome of a conditional write. */
-export type LeaseWriteResult =
-  | { readonly _tag: 'Written'; readonly lease: Lease }
-  | {
-      readonly _tag: 'ConditionFailed';
-      /**
-       * The client sent the write more than once: an earlier attempt may have been applied and its
-       * answer lost, so only reading the item back tells whether the write is in.
-       */
-      readonly maybeApplied?: true;
-    };
+export type LeaseWriteResult = { readonly _tag: 'Written'; readonly lease: Lease } | LeaseConditionFailed;
 
 /** The outcome of a (possibly conditional) delete. */
-export type LeaseDeleteResult = { readonly _tag: 'Deleted' } | { readonly _tag: 'ConditionFailed' };
+export type LeaseDeleteResult = { readonly _tag: 'Deleted' } | LeaseConditionFailed;
 
 /**
  * A conditional update: applied only while the stored counter (and owner and checkpoint owner,

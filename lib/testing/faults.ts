@@ -44,8 +44,11 @@ export type LeaseStoreOperation =
  * - `throttle`: the call is refused for throughput (`KinesisThrottledError` / `LeaseStoreThrottledError`); nothing changes.
  * - `transient`: the call fails with a retryable internal error (`KinesisCallError` / `LeaseStoreError`,
  *   `retryable: true`); nothing changes.
- * - `lostResponse`: the call takes effect, then its response is lost: the caller sees a retryable
- *   error although the write happened (what a retried conditional write must cope with).
+ * - `lostResponse`: the call takes effect, then its response is lost. `InMemoryLeaseStore`'s client
+ *   then sends the call again, as the SDK's retry does (see its `maxAttempts`), and the next attempt
+ *   faces the rules anew: a conditional write's retry then typically answers `ConditionFailed` with
+ *   `maybeApplied: true`. The caller sees a retryable error although the write happened when no
+ *   attempt is left (`maxAttempts: 1`, or every attempt's answer lost), and always from `InMemoryKinesis`.
  * - `hang`: the call never responds and has no effect, for timeout tests.
  */
 export type CallFault = 'throttle' | 'transient' | 'lostResponse' | 'hang';
@@ -53,7 +56,10 @@ export type CallFault = 'throttle' | 'transient' | 'lostResponse' | 'hang';
 /** What an injected fault does to one PutRecords entry: it comes back `Failed` with this error code. */
 export type EntryFault = 'throttle' | 'internalFailure';
 
-/** When a rule fires. With none of the fields, it fires on every matching call until cleared. */
+/**
+ * When a rule fires. With none of the fields, it fires on every matching call until cleared. Each
+ * attempt a fake's client sends again after a lost answer is matched as a call of its own.
+ */
 export interface FaultTiming<Call> {
   /** Fire on this many calls, then retire. A positive integer. */
   readonly times?: number;

@@ -2,10 +2,11 @@
  * An in-memory lease table store (DynamoDB as the KCL uses it) on the scheduler's clock.
  * @packageDocumentation
  */
-import { asyncScheduler, defer, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, defer, map, type Observable, type SchedulerLike } from 'rxjs';
 import { LeaseStoreError, LeaseStoreThrottledError, LeaseTableNotFoundError } from '../model/errors';
 import type { Lease, LeaseChanges, RemovableLeaseAttribute } from '../model/lease';
 import type {
+  LeaseConditionFailed,
   LeaseDeleteResult,
   LeaseStoreAdminPort,
   LeaseStorePort,
@@ -34,6 +35,12 @@ export interface InMemoryLeaseStoreOptions {
   readonly latencyMillis?: number;
   /** Seed and initial rules of `faults`. */
   readonly faults?: FaultOptions<LeaseStoreFaultRule>;
+  /**
+   * Attempts per call, including the first, of the fake's client, which sends a call again after a
+   * `lostResponse` as the SDK's retry does. A positive integer; default 4, the DynamoDB client's.
+   * With 1, a lost answer reaches the caller as a retryable `ECONNRESET` error.
+   */
+  readonly maxAttempts?: number;
   /** Tables that exist from the start. */
   readonly tables?: readonly string[];
 }
@@ -53,17 +60,31 @@ export type ForcedLeaseChanges = LeaseChanges & { readonly remove?: readonly Rem
  * later on the scheduler. Faults are injected through {@link InMemoryLeaseStore.faults}; another
  * worker's writes are simulated with {@link InMemoryLeaseStore.forceUpdate}. Errors name the
  * DynamoDB action (`UpdateItem`, …) and use the codes the AWS adapter uses.
+ *
+ * A `lostResponse` looks as it does through the SDK: the attempt takes effect, its answer is lost,
+ * and once that lost answer's `latencyMillis` have passed the fake's client sends the call again,
+ * with no backoff, up to `maxAttempts` in all. A read or an unconditional write simply succeeds
+ * then; a conditional write usually fails its condition on what the lost attempt wrote, and answers
+ * `ConditionFailed` with `maybeApplied: true`, as the AWS adapter does for a write the SDK sent more
+ * than once. Each attempt faces the fault rules anew: when every attempt's answer is lost the caller
+ * sees the retryable error, and a `throttle`, `transient` or `hang` a later attempt meets ends the
+ * call as it would the first (those faults stand for what a client reports once its retries are spent).
  */
 export class InMemoryLeaseStore implements LeaseStorePort, LeaseStoreAdminPort {
   /** Fault rules for this fake: `add` a {@link LeaseStoreFaultRule}, `clear` them all. */
   readonly faults: FaultInjector<LeaseStoreFaultRule>;
   private readonly timing: Timing;
+  private readonly maxAttempts: number;
   private readonly tables = new Map<string, LeaseTable>();
   private readonly counts = new Map<LeaseStoreOperation, number>();
 
   /** @throws TypeError when an option is out of range */
   constructor(options: InMemoryLeaseStoreOptions = {}) {
     this.timing = timingOf(options, asyncScheduler);
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!(Number.isSafeInteger(this.maxAttempts) && this.maxAttempts >= 1)) {
+      throw new TypeError(`maxAttempts must be a positive integer, got ${this.maxAttempts}`);
+    }
     this.faults = new FaultInjector<LeaseStoreFaultRule>(LEASE_STORE_FAULTS, options.faults);
     for (const name of options.tables ?? []) this.createTable('CreateTable', name);
   }
@@ -153,7 +174,10 @@ export class InMemoryLeaseStore implements LeaseStorePort, LeaseStoreAdminPort {
     return table.store(applyChanges(current, set, remove));
   }
 
-  /** How many times each operation was called (subscribed), faults and failures included. */
+  /**
+   * How many times each operation was called (subscribed), faults and failures included; the
+   * attempts the fake's client makes again after a lost answer are not counted.
+   */
   get calls(): Readonly<Record<LeaseStoreOperation, number>> {
     return Object.fromEntries(
       Object.keys(LEASE_STORE_FAULTS).map((op) => [op, this.counts.get(op as LeaseStoreOperation) ?? 0]),
@@ -170,9 +194,19 @@ export class InMemoryLeaseStore implements LeaseStorePort, LeaseStoreAdminPort {
   private call<T>(call: LeaseStoreCall, perform: () => T): Observable<T> {
     return defer(() => {
       this.counts.set(call.operation, (this.counts.get(call.operation) ?? 0) + 1);
-      const fault: CallFault | undefined = this.faults.decide(call.operation, call);
-      return answer(this.timing, fault, (f) => leaseStoreFaultError(f, LEASE_STORE_ACTIONS[call.operation]), perform);
+      return this.attempt(call, perform, 1);
     });
+  }
+
+  /** One attempt of the fake's client; must be called when it is sent. */
+  private attempt<T>(call: LeaseStoreCall, perform: () => T, attempt: number): Observable<T> {
+    const fault: CallFault | undefined = this.faults.decide(call.operation, call);
+    const answer$ = answer(this.timing, fault, (f) => leaseStoreFaultError(f, LEASE_STORE_ACTIONS[call.operation]), perform);
+    if (fault === 'lostResponse' && attempt < this.maxAttempts) {
+      // All the client saw was a reset connection, so it sends the call again, as the SDK does.
+      return answer$.pipe(catchError(() => defer(() => this.attempt(call, perform, attempt + 1))));
+    }
+    return attempt === 1 ? answer$ : answer$.pipe(map(sentAgain));
   }
 
   private table(operation: string, tableName: string): LeaseTable {
@@ -187,6 +221,18 @@ export class InMemoryLeaseStore implements LeaseStorePort, LeaseStoreAdminPort {
     }
     if (!this.tables.has(tableName)) this.tables.set(tableName, new LeaseTable());
   }
+}
+
+/** The SDK's DynamoDB client makes 4 attempts unless told otherwise. */
+const DEFAULT_MAX_ATTEMPTS = 4;
+
+/**
+ * The answer of a call the client sent more than once: a failed condition may have failed on what
+ * an earlier, answer-lost attempt wrote, so it says `maybeApplied`, as the AWS adapter's does.
+ */
+function sentAgain<T>(value: T): T {
+  const failed = value as Partial<LeaseConditionFailed> | undefined;
+  return failed?._tag === 'ConditionFailed' ? ({ ...failed, maybeApplied: true } as T) : value;
 }
 
 /** The DynamoDB action behind each port method; errors name the action, as the AWS adapter's do. */

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import { LeaseStoreError, LeaseTableNotFoundError } from '../../lib/model/errors';
 import type { Lease } from '../../lib/model/lease';
-import type { LeaseStoreAdminPort, LeaseStorePort, LeaseWriteResult } from '../../lib/ports/lease-store-port';
+import type { LeaseDeleteResult, LeaseStoreAdminPort, LeaseStorePort, LeaseWriteResult } from '../../lib/ports/lease-store-port';
 
 /** A port under test and how to drive it. */
 export interface LeaseStorePortFixture {
@@ -355,6 +355,24 @@ export function leaseStorePortContract(name: string, setup: () => Promise<LeaseS
         expect(await once(port.deleteLease(table, 'shardId-1', 4))).to.deep.equal({ _tag: 'Deleted' });
         expect(await stored('shardId-1')).to.equal(undefined);
         expect(await once(port.deleteLease(table, 'shardId-1', 4))).to.deep.equal({ _tag: 'ConditionFailed' });
+      });
+    });
+
+    describe('failed conditions', function () {
+      it('must not say maybeApplied when the write was sent once: the store refused it and wrote nothing', async function () {
+        const lease = newLease('shardId-1', { leaseOwner: 'worker-1', leaseCounter: 3 });
+        await create(lease);
+        const refused: Array<[string, LeaseWriteResult | LeaseDeleteResult]> = [
+          ['createLease', await once(port.createLease(table, newLease('shardId-1')))],
+          ['updateLease', await once(port.updateLease(table, 'shardId-1', { expectedCounter: 2, set: { leaseOwner: 'worker-2' } }))],
+          ['updateLease of a missing lease', await once(port.updateLease(table, 'shardId-404', { expectedCounter: 0 }))],
+          ['deleteLease', await once(port.deleteLease(table, 'shardId-1', 2))],
+        ];
+        for (const [call, result] of refused) {
+          expect(result, call).to.have.property('_tag', 'ConditionFailed');
+          expect(result, call).not.to.have.property('maybeApplied');
+        }
+        expect(await stored('shardId-1')).to.deep.equal(lease);
       });
     });
   });

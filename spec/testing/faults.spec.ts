@@ -200,11 +200,20 @@ describe('fault injection', () => {
       expect(error).to.deep.include({ retryable: true });
     });
 
-    it('lost responses of applied writes, so a retry meets a failed condition', () => {
+    it('lost responses of applied writes, whose retry by the client meets a failed condition', () => {
       leases.faults.add({ operation: 'updateLease', fault: 'lostResponse', times: 1 });
       const update = leases.updateLease('app-s', SHARD0, { expectedCounter: 0, set: { leaseOwner: 'me' } });
-      expect(errorOf(scheduler, update)).to.deep.include({ retryable: true });
+      expect(valueOf(scheduler, update)).to.deep.equal({ _tag: 'ConditionFailed', maybeApplied: true });
       expect(leases.lease('app-s', SHARD0)).to.deep.include({ leaseCounter: 1, leaseOwner: 'me' });
+    });
+
+    it('lost responses of applied writes as retryable errors, for a client that does not retry', () => {
+      const once = new InMemoryLeaseStore({ scheduler, tables: ['app-s'], maxAttempts: 1 });
+      once.putLease('app-s', lease);
+      once.faults.add({ operation: 'updateLease', fault: 'lostResponse', times: 1 });
+      const update = once.updateLease('app-s', SHARD0, { expectedCounter: 0, set: { leaseOwner: 'me' } });
+      expect(errorOf(scheduler, update)).to.be.instanceOf(LeaseStoreError).and.deep.include({ code: 'ECONNRESET', retryable: true });
+      expect(once.lease('app-s', SHARD0)).to.deep.include({ leaseCounter: 1, leaseOwner: 'me' });
       expect(valueOf(scheduler, update)).to.deep.equal({ _tag: 'ConditionFailed' });
     });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { map, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { LeaseStoreError, LeaseTableNotFoundError } from '../../lib/model/errors';
+import { LeaseStoreError, LeaseStoreThrottledError, LeaseTableNotFoundError } from '../../lib/model/errors';
 import type { Lease } from '../../lib/model/lease';
 import type { LeaseUpdate } from '../../lib/ports/lease-store-port';
 import { InMemoryLeaseStore } from '../../lib/testing/in-memory-lease-store';
@@ -216,6 +216,87 @@ describe('InMemoryLeaseStore', () => {
       expect(released).not.to.have.property('leaseOwner');
       expect(released.leaseCounter).to.equal(6);
       expect(() => store.forceUpdate(TABLE, 'nope', {})).to.throw(Error, /no lease nope/);
+    });
+  });
+
+  describe('must answer a lost answer as the SDK’s client does, by sending the call again', () => {
+    let slow: InMemoryLeaseStore;
+    beforeEach(() => {
+      slow = new InMemoryLeaseStore({ scheduler, latencyMillis: 5, tables: [TABLE] });
+      slow.putLease(TABLE, lease('a'));
+    });
+    const lost = (operation: 'createLease' | 'updateLease' | 'deleteLease' | 'getLease' | 'listLeases', times = 1) =>
+      slow.faults.add({ operation, fault: 'lostResponse', times });
+
+    it('so a conditional update the lost attempt applied answers ConditionFailed, maybeApplied, a latency later', () => {
+      lost('updateLease');
+      const result = settle(scheduler, slow.updateLease(TABLE, 'a', { expectedCounter: 0, set: { leaseOwner: 'w1' } }));
+      expect(result).to.deep.include({ values: [{ _tag: 'ConditionFailed', maybeApplied: true }], completed: true, at: 10 });
+      expect(slow.lease(TABLE, 'a')).to.deep.include({ leaseCounter: 1, leaseOwner: 'w1' });
+      expect(slow.calls.updateLease, 'one call, whatever the attempts').to.equal(1);
+    });
+
+    it('so a create or a conditional delete the lost attempt applied answers ConditionFailed, maybeApplied', () => {
+      lost('createLease');
+      expect(valueOf(scheduler, slow.createLease(TABLE, lease('b')))).to.deep.equal({ _tag: 'ConditionFailed', maybeApplied: true });
+      expect(slow.lease(TABLE, 'b')).to.deep.equal(lease('b'));
+      lost('deleteLease');
+      expect(valueOf(scheduler, slow.deleteLease(TABLE, 'b', 0))).to.deep.equal({ _tag: 'ConditionFailed', maybeApplied: true });
+      expect(slow.lease(TABLE, 'b')).to.equal(undefined);
+    });
+
+    it('so a read, an unconditional delete or a write the retry still matches simply succeeds', () => {
+      lost('getLease');
+      expect(valueOf(scheduler, slow.getLease(TABLE, 'a'))).to.deep.equal(lease('a'));
+      lost('listLeases');
+      expect(valueOf(scheduler, slow.listLeases(TABLE))).to.deep.equal([lease('a')]);
+      lost('updateLease');
+      const handoff = { expectedCounter: 0, keepCounter: true, set: { checkpointOwner: 'w2' } };
+      expect(valueOf(scheduler, slow.updateLease(TABLE, 'a', handoff))).to.deep.equal({ _tag: 'Written', lease: lease('a', { checkpointOwner: 'w2' }) });
+      lost('deleteLease');
+      expect(valueOf(scheduler, slow.deleteLease(TABLE, 'a'))).to.deep.equal({ _tag: 'Deleted' });
+    });
+
+    it('and say maybeApplied only for a call sent more than once', () => {
+      expect(valueOf(scheduler, slow.updateLease(TABLE, 'a', { expectedCounter: 7 }))).to.deep.equal({ _tag: 'ConditionFailed' });
+      expect(valueOf(scheduler, slow.createLease(TABLE, lease('a')))).to.deep.equal({ _tag: 'ConditionFailed' });
+      expect(valueOf(scheduler, slow.deleteLease(TABLE, 'a', 7))).to.deep.equal({ _tag: 'ConditionFailed' });
+    });
+
+    it('up to maxAttempts (4 by default, as the DynamoDB client), each attempt facing the rules anew', () => {
+      lost('updateLease', 3);
+      const retried = settle(scheduler, slow.updateLease(TABLE, 'a', { expectedCounter: 0 }));
+      expect(retried).to.deep.include({ values: [{ _tag: 'ConditionFailed', maybeApplied: true }], at: 20 });
+      expect(slow.faults.rules, 'the rule fired on three attempts').to.deep.equal([]);
+      lost('updateLease', 4);
+      const sent = scheduler.now();
+      const spent = settle(scheduler, slow.updateLease(TABLE, 'a', { expectedCounter: 1 }));
+      expect(spent.error).to.be.instanceOf(LeaseStoreError).and.deep.include({ operation: 'UpdateItem', code: 'ECONNRESET', retryable: true });
+      expect(spent.at, 'four attempts of 5 ms').to.equal(sent + 20);
+      expect(slow.lease(TABLE, 'a')?.leaseCounter, 'the first attempt applied').to.equal(2);
+    });
+
+    it('ending with the fault a later attempt meets', () => {
+      lost('updateLease');
+      slow.faults.add({ operation: 'updateLease', fault: 'throttle', times: 1 });
+      expect(errorOf(scheduler, slow.updateLease(TABLE, 'a', { expectedCounter: 0 }))).to.be.instanceOf(LeaseStoreThrottledError);
+      expect(slow.lease(TABLE, 'a')?.leaseCounter).to.equal(1);
+    });
+
+    it('or letting the retryable error through with maxAttempts: 1, as a client that does not retry', () => {
+      const once = new InMemoryLeaseStore({ scheduler, latencyMillis: 5, tables: [TABLE], maxAttempts: 1 });
+      once.putLease(TABLE, lease('a'));
+      once.faults.add({ operation: 'updateLease', fault: 'lostResponse', times: 1 });
+      const result = settle(scheduler, once.updateLease(TABLE, 'a', { expectedCounter: 0 }));
+      expect(result.error).to.be.instanceOf(LeaseStoreError).and.deep.include({ code: 'ECONNRESET', retryable: true });
+      expect(result.at).to.equal(5);
+      expect(once.lease(TABLE, 'a')?.leaseCounter).to.equal(1);
+    });
+
+    it('and refuse a maxAttempts that is not a positive integer', () => {
+      for (const maxAttempts of [0, 1.5, -1, Number.NaN]) {
+        expect(() => new InMemoryLeaseStore({ maxAttempts }), String(maxAttempts)).to.throw(TypeError, /maxAttempts/);
+      }
     });
   });
 

@@ -1,16 +1,21 @@
 /**
  * awsLeaseStorePort against dynalite: the port contract (with DynamoDB's own pages and with tiny
  * ones), then what only a DynamoDB-backed port has: the KCL's item format both ways, items of
- * other KCL entities in the table, Scan paging, error mapping, and the wait for ACTIVE.
+ * other KCL entities in the table, Scan paging, error mapping, the wait for ACTIVE, and conditional
+ * writes whose applied first attempt lost its answer to the SDK's own retry.
  */
 import {
   DescribeTableCommand,
+  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  type DynamoDBClient,
   type ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { HttpRequest } from '@smithy/core/protocols';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { HttpHandlerOptions } from '@smithy/types';
 import { expect } from 'chai';
+import type { Readable } from 'node:stream';
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import * as sinon from 'sinon';
 import { LeaseStoreError, LeaseTableNotFoundError } from '../../../lib/model/errors';
@@ -19,7 +24,7 @@ import { awsLeaseStorePort } from '../../../lib/ports/aws/dynamo-lease-store';
 import type { LeaseStoreAdminPort, LeaseStorePort } from '../../../lib/ports/lease-store-port';
 import { startDynalite, type RunningEmulator } from '../../../localstack/emulators';
 import { leaseStorePortContract, newLease } from '../../../spec/ports/lease-store-port.contract';
-import { destroyClient, dynalite, testDynamoDbClient, uniqueName } from '../../support/emulators';
+import { destroyClient, dynalite, TEST_CREDENTIALS, TEST_REGION, testDynamoDbClient, uniqueName } from '../../support/emulators';
 
 let sharedClient: DynamoDBClient | undefined;
 async function client(): Promise<DynamoDBClient> {
@@ -244,5 +249,69 @@ describe('awsLeaseStorePort on dynalite', function () {
         fromEnvironment.destroy();
       }
     });
+  });
+});
+
+describe('awsLeaseStorePort on dynalite, through the SDK’s own retries', function () {
+  /** The DynamoDB action (`UpdateItem`, …) whose next answer is lost after dynalite applied it. */
+  let loseNextAnswerOf: string | undefined;
+  let retrying: DynamoDBClient;
+  let port: LeaseStorePort & LeaseStoreAdminPort;
+  let table: string;
+
+  before(async function () {
+    const http = new NodeHttpHandler();
+    const requestHandler = {
+      async handle(request: HttpRequest, options?: HttpHandlerOptions) {
+        const answered = await http.handle(request, options);
+        if (request.headers['x-amz-target'] !== `DynamoDB_20120810.${loseNextAnswerOf}`) return answered;
+        loseNextAnswerOf = undefined;
+        (answered.response.body as Readable).resume();
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      },
+      destroy: () => http.destroy(),
+    };
+    // The SDK's default retry settings, as a client an application hands in would have them.
+    retrying = new DynamoDBClient({ region: TEST_REGION, credentials: TEST_CREDENTIALS, endpoint: (await dynalite()).endpoint, requestHandler });
+  });
+
+  after(function () {
+    retrying.destroy();
+  });
+
+  beforeEach(async function () {
+    loseNextAnswerOf = undefined;
+    port = awsLeaseStorePort(retrying);
+    table = uniqueName('retries');
+    await lastValueFrom(port.ensureTable(table));
+  });
+
+  afterEach(async function () {
+    await lastValueFrom(port.deleteTable(table));
+  });
+
+  it('answers ConditionFailed, maybeApplied, for an applied update whose answer was lost, and the lease reads back updated', async function () {
+    await lastValueFrom(port.createLease(table, newLease('shardId-1')));
+    loseNextAnswerOf = 'UpdateItem';
+    const result = await lastValueFrom(port.updateLease(table, 'shardId-1', { expectedCounter: 0, set: { leaseOwner: 'worker-1' } }));
+    expect(result).to.deep.equal({ _tag: 'ConditionFailed', maybeApplied: true });
+    expect(loseNextAnswerOf, 'an answer was lost').to.equal(undefined);
+    expect(await lastValueFrom(port.getLease(table, 'shardId-1'))).to.deep.include({ leaseOwner: 'worker-1', leaseCounter: 1 });
+  });
+
+  it('answers ConditionFailed, maybeApplied, for an applied create or conditional delete whose answer was lost', async function () {
+    loseNextAnswerOf = 'PutItem';
+    expect(await lastValueFrom(port.createLease(table, newLease('shardId-1')))).to.deep.equal({ _tag: 'ConditionFailed', maybeApplied: true });
+    expect(await lastValueFrom(port.getLease(table, 'shardId-1'))).to.deep.equal(newLease('shardId-1'));
+    loseNextAnswerOf = 'DeleteItem';
+    expect(await lastValueFrom(port.deleteLease(table, 'shardId-1', 0))).to.deep.equal({ _tag: 'ConditionFailed', maybeApplied: true });
+    expect(await lastValueFrom(port.getLease(table, 'shardId-1'))).to.equal(undefined);
+  });
+
+  it('answers a condition that failed on the first attempt without maybeApplied', async function () {
+    await lastValueFrom(port.createLease(table, newLease('shardId-1', { leaseCounter: 2 })));
+    expect(await lastValueFrom(port.updateLease(table, 'shardId-1', { expectedCounter: 1 }))).to.deep.equal({ _tag: 'ConditionFailed' });
+    expect(await lastValueFrom(port.createLease(table, newLease('shardId-1')))).to.deep.equal({ _tag: 'ConditionFailed' });
+    expect(await lastValueFrom(port.deleteLease(table, 'shardId-1', 1))).to.deep.equal({ _tag: 'ConditionFailed' });
   });
 });

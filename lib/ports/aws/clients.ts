@@ -75,7 +75,17 @@ export function kinesisClient(options: AwsClientOptions = {}): KinesisClient {
   });
 }
 
-/** A DynamoDB client built from `options`, SDK defaults for everything not given. */
+/**
+ * A DynamoDB client built from `options`, SDK defaults for everything not given.
+ *
+ * The SDK's own retries stay on (its DynamoDB default, or `maxAttempts`): they carry reads
+ * and unconditional writes through throttling and dropped connections. A conditional lease write
+ * they send again may fail its condition on what its first, answer-lost attempt wrote; the lease
+ * store port reports that as `ConditionFailed` with `maybeApplied`, from the attempts the SDK
+ * records, so the caller reads the lease back instead of taking the write as refused. Turning the
+ * retries off would only trade this for a retryable error of unknown outcome, and clients that
+ * users hand in keep whatever retry settings they have anyway.
+ */
 export function dynamoDbClient(options: AwsClientOptions = {}): DynamoDBClient {
   const { requestTimeoutMillis } = options;
   return new DynamoDBClient({

@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 import { LeaseStoreError, LeaseStoreThrottledError, LeaseTableNotFoundError } from '../../model/errors';
-import { describeSdkFailure } from './sdk-error';
+import type { LeaseConditionFailed } from '../lease-store-port';
+import { attemptsOf, describeSdkFailure } from './sdk-error';
 
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
 
@@ -12,8 +13,22 @@ const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'Throttlin
 export const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
 /** True when `error` is a mapped lease-store error saying a write's condition did not hold. @internal */
-export function isConditionFailed(error: unknown): boolean {
+export function isConditionFailed(error: unknown): error is LeaseStoreError {
   return error instanceof LeaseStoreError && error.code === CONDITION_FAILED;
+}
+
+const CONDITION_FAILED_RESULT: LeaseConditionFailed = { _tag: 'ConditionFailed' };
+const MAYBE_APPLIED_RESULT: LeaseConditionFailed = { _tag: 'ConditionFailed', maybeApplied: true };
+
+/**
+ * The port's answer for a failed condition. When the SDK sent the write more than once, an earlier
+ * attempt may have been applied with its answer lost, and the retry failed on what it wrote: only
+ * a read tells, so the answer says `maybeApplied`.
+ * @param error a mapped error that {@link isConditionFailed} accepts; its `cause` is the SDK error
+ * @internal
+ */
+export function conditionFailedResult(error: LeaseStoreError): LeaseConditionFailed {
+  return attemptsOf(error.cause) > 1 ? MAYBE_APPLIED_RESULT : CONDITION_FAILED_RESULT;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The lease store port on the AWS SDK v3 `DynamoDBClient`, on a KCL-compatible table. Each method
  * sends its request when subscribed, aborts it when unsubscribed early, turns a failed condition
- * into a `ConditionFailed` value, and reports everything else as the library's named errors.
+ * into a `ConditionFailed` value (`maybeApplied` when the SDK's retries sent the write more than
+ * once), and reports everything else as the library's named errors.
  * @packageDocumentation
  */
 import {
@@ -33,6 +34,7 @@ import {
 import { LeaseStoreError, LeaseTableNotFoundError } from '../../model/errors';
 import type { Lease } from '../../model/lease';
 import type {
+  LeaseConditionFailed,
   LeaseDeleteResult,
   LeaseStoreAdminPort,
   LeaseStorePort,
@@ -40,7 +42,7 @@ import type {
   LeaseWriteResult,
 } from '../lease-store-port';
 import { awaitStatus, type StatusPolling } from './await-status';
-import { isConditionFailed, toLeaseStoreError } from './dynamo-errors';
+import { conditionFailedResult, isConditionFailed, toLeaseStoreError } from './dynamo-errors';
 import { fromLeaseItem, LEASE_KEY, toLeaseItem, type LeaseItem } from './lease-item';
 import { deleteCondition, toUpdateItemInput } from './lease-update';
 import { fromSdkCall } from './sdk-call';
@@ -69,8 +71,6 @@ const DELETED = 'DELETED';
 /** The KCL goes on using a table that is being updated (say, a GSI being added). */
 const USABLE = new Set(['ACTIVE', 'UPDATING']);
 
-const CONDITION_FAILED: { readonly _tag: 'ConditionFailed' } = { _tag: 'ConditionFailed' };
-
 /**
  * A lease store port (and the admin call tests and tools use) on an SDK client. The client is not
  * owned: the caller destroys it.
@@ -92,8 +92,10 @@ export function awsLeaseStorePort(client: DynamoDBClient, options: AwsLeaseStore
   }
 
   /** `ConditionFailed` instead of an error when the write's condition did not hold. */
-  function conditional<T>(write$: Observable<T>): Observable<T | typeof CONDITION_FAILED> {
-    return write$.pipe(catchError((error: unknown) => (isConditionFailed(error) ? of(CONDITION_FAILED) : throwError(() => error))));
+  function conditional<T>(write$: Observable<T>): Observable<T | LeaseConditionFailed> {
+    return write$.pipe(
+      catchError((error: unknown) => (isConditionFailed(error) ? of(conditionFailedResult(error)) : throwError(() => error))),
+    );
   }
 
   function tableStatus(tableName: string): Observable<string> {

@@ -23,7 +23,7 @@ interface SdkErrorShape {
   readonly code?: unknown;
   readonly message?: unknown;
   readonly $fault?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: unknown };
+  readonly $metadata?: { readonly httpStatusCode?: unknown; readonly attempts?: unknown };
 }
 
 /** Classifies anything an SDK promise rejected with. @internal */
@@ -42,4 +42,17 @@ export function describeSdkFailure(error: unknown): SdkFailure {
   return httpStatus === undefined
     ? { code, message, transient: !serviceClientFault }
     : { code, message, httpStatus, transient: !serviceClientFault };
+}
+
+/**
+ * How many times the client sent the request that failed, as the SDK records it in
+ * `$metadata.attempts`: its retry middleware does for any token-based strategy (standard, adaptive,
+ * configured, a user's own) and any `maxAttempts`, and so do the SDK's older `retry()` strategies.
+ * 1 when nothing was recorded (a client without the retry middleware sends once).
+ * @internal
+ */
+export function attemptsOf(error: unknown): number {
+  if (typeof error !== 'object' || error === null) return 1;
+  const attempts = (error as SdkErrorShape).$metadata?.attempts;
+  return typeof attempts === 'number' && attempts > 1 ? attempts : 1;
 }

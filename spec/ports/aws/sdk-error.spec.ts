@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { describeSdkFailure } from '../../../lib/ports/aws/sdk-error';
+import { attemptsOf, describeSdkFailure } from '../../../lib/ports/aws/sdk-error';
 import { networkError, serviceException } from './sdk-stub';
 
 describe('describeSdkFailure', function () {
@@ -29,5 +29,20 @@ describe('describeSdkFailure', function () {
   it('copes with things thrown that are not errors', function () {
     expect(describeSdkFailure('boom')).to.deep.equal({ code: 'Unknown', message: 'boom', transient: true });
     expect(describeSdkFailure(undefined)).to.deep.equal({ code: 'Unknown', message: 'undefined', transient: true });
+  });
+});
+
+describe('attemptsOf', function () {
+  it('reads the attempts the SDK’s retry recorded', function () {
+    const retried = serviceException('ConditionalCheckFailedException', 400);
+    expect(attemptsOf(retried)).to.equal(1);
+    Object.assign(retried, { $metadata: { httpStatusCode: 400, attempts: 3 } });
+    expect(attemptsOf(retried)).to.equal(3);
+  });
+
+  it('counts one attempt when none was recorded', function () {
+    expect(attemptsOf(networkError())).to.equal(1);
+    expect(attemptsOf(Object.assign(new Error('x'), { $metadata: { attempts: '2' } }))).to.equal(1);
+    expect(attemptsOf(undefined)).to.equal(1);
   });
 });
