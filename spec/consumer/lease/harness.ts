@@ -42,8 +42,13 @@ export class Fleet {
   readonly kinesis: InMemoryKinesis;
   readonly workers = new Map<string, Worker>();
 
-  constructor(shardCount: number, options: { readonly latencyMillis?: number } = {}) {
-    this.store = new InMemoryLeaseStore({ scheduler: this.scheduler, latencyMillis: options.latencyMillis ?? 0 });
+  /** @param options.maxAttempts of the store's client (the SDK's retry of a lost answer); default the fake's */
+  constructor(shardCount: number, options: { readonly latencyMillis?: number; readonly maxAttempts?: number } = {}) {
+    this.store = new InMemoryLeaseStore({
+      scheduler: this.scheduler,
+      latencyMillis: options.latencyMillis ?? 0,
+      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    });
     this.kinesis = new InMemoryKinesis({ scheduler: this.scheduler, streams: { [STREAM]: shardCount } });
   }
 

@@ -520,8 +520,21 @@ describe('leaseCoordinator', () => {
       expect((refused.error as Error).message).to.contain('shardEnded');
     });
 
-    it('survive a write whose answer was lost: the caller retries and the lease is still ours', () => {
+    it('survive a write whose answer was lost and whose retry in the client failed its condition: the lease is read back, still ours', () => {
       const fleet = new Fleet(1);
+      const a = fleet.start('A');
+      fleet.run(0);
+      fleet.store.faults.add({ operation: 'updateLease', fault: 'lostResponse', times: 1 });
+      const position = new CompoundSequenceNumber(SEQ);
+      expect(call(fleet, a.coordinator.checkpoint(shardId(0), position)).values).to.deep.equal([{ _tag: 'Checkpointed', position }]);
+      expect(fleet.store.lease(TABLE, shardId(0))).to.include({ leaseOwner: 'A', checkpoint: SEQ });
+      fleet.run(10_000);
+      expect(a.events.map((e) => e._tag)).to.deep.equal(['LeaseAcquired']);
+      expect(fleet.heldBy('A')).to.deep.equal([shardId(0)]);
+    });
+
+    it('survive a write whose answer was lost, with a client that does not retry: the caller retries and the lease is still ours', () => {
+      const fleet = new Fleet(1, { maxAttempts: 1 });
       const a = fleet.start('A');
       fleet.run(0);
       fleet.store.faults.add({ operation: 'updateLease', fault: 'lostResponse', times: 1 });
