@@ -1,12 +1,14 @@
 /**
  * consume$ against kinesis-local and dynalite, in real time with a 1.5 s failover: workers share
  * the shards, take over from a worker that stops, rebalance when one joins (by graceful handoffs,
- * nothing delivered twice), resume from the checkpoint (inside an aggregate too), and read a split
- * parent to its end before its children.
+ * nothing delivered twice), resume from the checkpoint (inside an aggregate too), deliver
+ * aws-kinesis-agg's aggregates across shards (or drop them when told to), and read a split parent
+ * to its end before its children.
  */
 import { expect } from 'chai';
 import { lastValueFrom } from 'rxjs';
 import { encodeAggregatedRecord } from '../../lib/kpl/aggregated-record';
+import { awsKinesisAggAggregator, crossShardAggregates, expectedReports, outOfRangeReports } from '../../spec/support/cross-shard-aggregates';
 import { RunningConsumer, TestStream, coversAll, texts, waitFor } from './consumer-harness';
 
 describe('consume$ on kinesis-local and dynalite', function () {
@@ -14,7 +16,7 @@ describe('consume$ on kinesis-local and dynalite', function () {
   let stream: TestStream;
   const running: RunningConsumer[] = [];
 
-  const start = (id: string, options: { readonly autoCommit?: boolean; readonly kcl?: object } = {}): RunningConsumer => {
+  const start = (id: string, options: { readonly autoCommit?: boolean; readonly kcl?: object; readonly outOfRangeRecords?: 'deliver' | 'drop' } = {}): RunningConsumer => {
     const consumer = new RunningConsumer(id, stream.conf(id, options.kcl), stream.env, options);
     running.push(consumer);
     return consumer;
@@ -108,6 +110,36 @@ describe('consume$ on kinesis-local and dynalite', function () {
     await waitFor('the uncommitted records', () => again.deliveries.length >= 9);
     expect(again.texts()).to.deep.equal([...users.slice(4), ...texts('plain', 3)]);
     expect(again.deliveries[0]!.event.sequenceNumber.toString()).to.equal(`${aggregate}/4`);
+  });
+
+  describe('aggregates made by aws-kinesis-agg, which mixes shards', () => {
+    /** Six aggregates of eight user records in a 4-shard stream, then a plain record. */
+    const mixedStream = async () => {
+      stream = await TestStream.create(4);
+      const aggregates = crossShardAggregates('agg', 6, 8, awsKinesisAggAggregator);
+      const results = await lastValueFrom(stream.kinesisPort.putRecords(stream.name, aggregates.map((a) => a.entry)));
+      await stream.put(['plain']);
+      const shards = await lastValueFrom(stream.kinesisPort.listShards(stream.name));
+      const reports = (outcome: 'delivered' | 'dropped') => expectedReports(aggregates, results, shards, outcome);
+      expect(reports('delivered'), 'every aggregate strays').to.have.length(aggregates.length);
+      return { userRecords: aggregates.flatMap((a) => a.texts), reports };
+    };
+
+    it('are delivered whole, every user record once, each reported', async function () {
+      const { userRecords, reports } = await mixedStream();
+      const a = start('a');
+      await waitFor('every user record', () => coversAll(a.texts(), [...userRecords, 'plain']));
+      expect(a.texts().sort()).to.deep.equal([...userRecords, 'plain'].sort());
+      expect(outOfRangeReports(a.diagnostics)).to.deep.equal(reports('delivered'));
+    });
+
+    it("are dropped whole with outOfRangeRecords: 'drop', each reported", async function () {
+      const { reports } = await mixedStream();
+      const a = start('a', { outOfRangeRecords: 'drop' });
+      await waitFor('the plain record and every report', () => a.texts().includes('plain') && outOfRangeReports(a.diagnostics).length === 6);
+      expect(a.texts()).to.deep.equal(['plain']);
+      expect(outOfRangeReports(a.diagnostics)).to.deep.equal(reports('dropped'));
+    });
   });
 
   it('after a split mid-stream, every record of the parent comes before any record of its children, key by key', async function () {

@@ -8,6 +8,7 @@ import { Subject, lastValueFrom, type Subscription } from 'rxjs';
 import { consumerConf, type ConsumerConf } from '../../lib/config/consumer-config';
 import { decodeKinesisConfig } from '../../lib/config/kinesis-config';
 import { consume$ } from '../../lib/consumer/consume';
+import type { ConsumeOptions } from '../../lib/consumer/consumer-settings';
 import type { Lease } from '../../lib/model/lease';
 import { awsKinesisPort } from '../../lib/ports/aws/kinesis-adapter';
 import { awsLeaseStorePort } from '../../lib/ports/aws/dynamo-lease-store';
@@ -136,13 +137,18 @@ export class RunningConsumer extends DeliveryLog {
     readonly id: string,
     conf: ConsumerConf,
     env: Emulators,
-    options: { readonly autoCommit?: boolean; readonly kinesis?: KinesisPort } = {},
+    options: { readonly autoCommit?: boolean; readonly kinesis?: KinesisPort; readonly outOfRangeRecords?: ConsumeOptions['outOfRangeRecords'] } = {},
   ) {
     super();
     this.autoCommit = options.autoCommit ?? true;
     let finished: () => void = () => undefined;
     this.done = new Promise((resolve) => (finished = resolve));
-    this.subscription = consume$(conf, { kinesis: options.kinesis ?? env.kinesis, leases: env.dynamo, onDiagnostic: (d) => this.diagnostics.push(d) }, { stop$: this.stop$ }).subscribe({
+    const { outOfRangeRecords } = options;
+    this.subscription = consume$(
+      conf,
+      { kinesis: options.kinesis ?? env.kinesis, leases: env.dynamo, onDiagnostic: (d) => this.diagnostics.push(d) },
+      { stop$: this.stop$, ...(outOfRangeRecords === undefined ? {} : { outOfRangeRecords }) },
+    ).subscribe({
       next: (event) => {
         this.record(event, Date.now());
         if (this.autoCommit) event.commit();

@@ -55,6 +55,7 @@ export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): Con
     throw error;
   }
   const { logger, onDiagnostic } = deps;
+  const firstTime = firstTimeOf();
   return {
     kinesis: kinesis.port,
     leases: leases.port,
@@ -65,13 +66,29 @@ export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): Con
     },
     report: (diagnostic) => {
       onDiagnostic?.(diagnostic);
-      if (logger !== undefined) warn(logger, diagnostic);
+      if (logger !== undefined) warn(logger, diagnostic, firstTime);
     },
   };
 }
 
-/** Logs the diagnostics that tell of something going wrong. */
-function warn(logger: Logger, diagnostic: ConsumerDiagnostic): void {
+/**
+ * Whether a key is seen for the first time. Keys are kept for the life of one subscription: two
+ * per shard it has read at most.
+ */
+function firstTimeOf(): (key: string) => boolean {
+  const seen = new Set<string>();
+  return (key) => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+}
+
+/**
+ * Logs the diagnostics that tell of something going wrong: a loss every time; a producer's habit,
+ * which would show in every aggregate, once per shard (the diagnostics count every one).
+ */
+function warn(logger: Logger, diagnostic: ConsumerDiagnostic, firstTime: (key: string) => boolean): void {
   switch (diagnostic._tag) {
     case 'ShardFailed':
       logger.warn('shard stopped after a failure; its lease is released for another attempt', { shardId: diagnostic.shardId, error: diagnostic.error });
@@ -87,19 +104,31 @@ function warn(logger: Logger, diagnostic: ConsumerDiagnostic): void {
         logger.warn('checkpoint failed; retrying after the backoff', { shardId: diagnostic.shardId, position: diagnostic.outcome.position.toString(), error: diagnostic.outcome.error });
       }
       return;
-    case 'AggregateOutOfRange':
-      logger.warn('dropped an aggregate with a user record outside the shard, as the KCL does', {
+    case 'AggregateOutOfRange': {
+      const context = {
         shardId: diagnostic.shardId,
         sequenceNumber: diagnostic.sequenceNumber,
+        outOfRange: diagnostic.outOfRange,
         userRecords: diagnostic.userRecords,
-      });
+      };
+      if (diagnostic.outcome === 'dropped') {
+        logger.warn("dropped an aggregate with user records outside the shard's hash-key range, as the KCL does (outOfRangeRecords: 'drop')", context);
+      } else if (firstTime(`${diagnostic._tag} ${diagnostic.shardId}`)) {
+        logger.warn(
+          "delivering user records outside the shard's hash-key range (a producer aggregating across shards, or a KPL re-sending after a reshard: then duplicates); logged once per shard, each such aggregate is an AggregateOutOfRange diagnostic",
+          context,
+        );
+      }
       return;
-    case 'AggregateTruncated':
-      logger.warn('dropped the rest of an aggregate after a bad explicit hash key, as the KCL does', {
-        shardId: diagnostic.shardId,
-        sequenceNumber: diagnostic.sequenceNumber,
-        dropped: diagnostic.dropped,
-      });
+    }
+    case 'UnreadableExplicitHashKey':
+      if (firstTime(`${diagnostic._tag} ${diagnostic.shardId}`)) {
+        logger.warn('delivering user records whose explicit hash key is not a 128-bit decimal; logged once per shard, each such aggregate is an UnreadableExplicitHashKey diagnostic', {
+          shardId: diagnostic.shardId,
+          sequenceNumber: diagnostic.sequenceNumber,
+          explicitHashKey: diagnostic.explicitHashKey.slice(0, 64),
+        });
+      }
       return;
     case 'SubscriptionSilent':
       logger.warn('enhanced fan-out subscription silent; resubscribing from the last continuation', {

@@ -14,6 +14,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { ConsumerConf } from '../config/consumer-config';
+import type { OutOfRangeRecords } from './deaggregate/deaggregate';
 import { resolveLeaseSettings, type LeaseCoordinatorSettings } from './lease/lease-settings';
 import { requireMillis } from './polling/backoff';
 import { checkPollOptions } from './polling/poll-shard';
@@ -43,6 +44,15 @@ export interface ConsumeOptions {
   readonly maxUncommitted?: number;
   /** Checkpoint at once after this many commits of a shard, not only every `checkpointer.intervalMillis`. */
   readonly checkpointAfterCommits?: number;
+  /**
+   * What becomes of a KPL aggregate read from a shard whose hash-key range some of its user records
+   * are outside of. `'deliver'` (the default) delivers every user record: nothing is lost when the
+   * producer aggregates across shards (as `aws-kinesis-agg` does), and a KPL that sent some of them
+   * again after a reshard makes duplicates. `'drop'` drops the whole aggregate, as the KCL does:
+   * fewer duplicates with a KPL that predicts shards and re-sends, data lost with any other
+   * producer. Either way each such aggregate is an `AggregateOutOfRange` diagnostic.
+   */
+  readonly outOfRangeRecords?: OutOfRangeRecords;
 }
 
 /** Everything a consumer subscription runs with. */
@@ -74,12 +84,15 @@ export function consumerSettings(conf: ConsumerConf, options: ConsumeOptions = {
   };
   resolveLeaseSettings(lease);
 
-  const { maxUncommitted, checkpointAfterCommits } = options;
+  const { maxUncommitted, checkpointAfterCommits, outOfRangeRecords } = options;
   if (maxUncommitted !== undefined && !(Number.isSafeInteger(maxUncommitted) && maxUncommitted >= 0)) {
     throw new TypeError(`consume$: maxUncommitted must be a non-negative integer, got ${String(maxUncommitted)}`);
   }
   if (checkpointAfterCommits !== undefined && !(Number.isSafeInteger(checkpointAfterCommits) && checkpointAfterCommits >= 1)) {
     throw new TypeError(`consume$: checkpointAfterCommits must be a positive integer, got ${String(checkpointAfterCommits)}`);
+  }
+  if (outOfRangeRecords !== undefined && outOfRangeRecords !== 'deliver' && outOfRangeRecords !== 'drop') {
+    throw new TypeError(`consume$: outOfRangeRecords must be 'deliver' or 'drop', got ${JSON.stringify(outOfRangeRecords)}`);
   }
   const pipeline: ShardPipelineSettings = {
     initialPosition: conf.initialPosition,
@@ -93,6 +106,7 @@ export function consumerSettings(conf: ConsumerConf, options: ConsumeOptions = {
       ...(checkpointAfterCommits === undefined ? {} : { maxCommits: checkpointAfterCommits }),
     },
     shutdownTimeoutMillis: conf.worker.shutdownTimeoutMillis,
+    ...(outOfRangeRecords === undefined ? {} : { outOfRangeRecords }),
   };
   checkPollOptions(pipeline);
   requireMillis(pipeline.shutdownTimeoutMillis, 'consume$: worker.shutdownTimeoutMillis');

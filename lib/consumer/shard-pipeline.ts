@@ -74,7 +74,7 @@ import type { CheckpointWriteResult, CheckpointWriter } from './checkpoint/check
 import { checkpointer, type CheckpointerEvent } from './checkpoint/checkpointer';
 import { CommitTracker } from './checkpoint/commit-tracker';
 import type { CommittableEvent } from './committable-event';
-import { deaggregate, type DeaggregationDiagnostic } from './deaggregate/deaggregate';
+import { deaggregate, type DeaggregationDiagnostic, type OutOfRangeRecords } from './deaggregate/deaggregate';
 import { requireMillis, type BackoffSettings } from './polling/backoff';
 import { fanOutPort, fanOutShardThrough } from './fan-out/subscribe-shard';
 import { checkPollOptions, pollShardThrough, type PollEvent } from './polling/poll-shard';
@@ -97,7 +97,7 @@ export interface ShardPipelineDeps {
   /** With the fan-out methods when `settings.fanOut` is set. */
   readonly kinesis: KinesisPort & Partial<KinesisFanOutPort>;
   readonly scheduler: SchedulerLike;
-  /** Told about pages, dropped aggregates and checkpoint writes; must not throw. */
+  /** Told about pages, aggregates outside the shard and checkpoint writes; must not throw. */
   readonly onDiagnostic?: (diagnostic: ShardDiagnostic) => void;
 }
 
@@ -107,7 +107,7 @@ export interface ShardToRead {
   readonly shardId: string;
   /** The lease's checkpoint and sub-sequence number; `undefined` when the lease has none. */
   readonly checkpoint: CompoundSequenceNumber | undefined;
-  /** The shard's hash-key range, for the KCL's aggregate filter; without it nothing is filtered. */
+  /** The shard's hash-key range, to tell user records outside it; without it none is. */
   readonly hashKeyRange?: HashKeyRange;
   /** Carried by every event ({@link CommittableEvent.fencingToken}). Default 0. */
   readonly fencingToken?: number;
@@ -146,6 +146,8 @@ export interface ShardPipelineSettings {
    * GetRecords; `maxRecords` then only sizes the chunks events are emitted in.
    */
   readonly fanOut?: { readonly consumerArn: string };
+  /** What becomes of an aggregate with user records outside the shard's range. Default `'deliver'`. */
+  readonly outOfRangeRecords?: OutOfRangeRecords;
 }
 
 /** How the pipeline talks to the lease coordinator. */
@@ -238,7 +240,7 @@ export function shardPipeline(
       }
       return defer(() => {
         onDiagnostic?.({ _tag: 'Polled', shardId, records: page.records.length, millisBehindLatest: page.millisBehindLatest });
-        const nextEvent = userRecords(page.records, shard, start.skipThrough, onDiagnostic);
+        const nextEvent = userRecords(page.records, shard, start.skipThrough, onDiagnostic, settings.outOfRangeRecords);
         let exhausted = false;
         // Emits chunks for as long as the subscriber keeps up, and stops at once when unsubscribed
         // (a stop or a lost lease), since `from` stops pulling.
@@ -417,6 +419,7 @@ function userRecords(
   shard: ShardToRead,
   skipThrough: CompoundSequenceNumber,
   onDiagnostic: ((diagnostic: DeaggregationDiagnostic) => void) | undefined,
+  outOfRangeRecords: OutOfRangeRecords | undefined,
 ): () => ConsumerEvent | undefined {
   let nextRecord = 0;
   let decoded: readonly ConsumerEvent[] = [];
@@ -429,7 +432,7 @@ function userRecords(
       }
       const record = records[nextRecord++];
       if (record === undefined) return undefined;
-      decoded = deaggregate([record], shard, onDiagnostic);
+      decoded = deaggregate([record], shard, onDiagnostic, outOfRangeRecords);
       nextDecoded = 0;
     }
   };

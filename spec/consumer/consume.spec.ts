@@ -8,6 +8,8 @@
  * - hand a stopped worker's shards to the others, which go on from the checkpoints: what was not
  *   committed is delivered again, nothing is lost;
  * - resume after a restart from the checkpoint, inside an aggregate too;
+ * - deliver the user records of an aggregate that lie outside its shard (or, when asked, drop it
+ *   whole as the KCL does), reporting each such aggregate;
  * - after a split, deliver every record of the parent before any record of its children;
  * - ride out throttling, expired iterators, lost answers and a lease taken behind its back without losing records;
  * - stop fetching a shard whose events are not committed, at the bound, and go on once they are;
@@ -18,8 +20,8 @@ import { expect } from 'chai';
 import { Subject, lastValueFrom } from 'rxjs';
 import { consume$ } from '../../lib/consumer/consume';
 import { encodeAggregatedRecord } from '../../lib/kpl/aggregated-record';
-import { hashKeyOf } from '../../lib/kpl/hash-key';
 import { CompoundSequenceNumber } from '../../lib/model/sequence-number';
+import { crossShardAggregates, expectedReports, outOfRangeReports } from '../support/cross-shard-aggregates';
 import { ConsumerFleet, STREAM, TABLE, testConf, texts, type Worker } from './support/consumer-fleet';
 
 /** Sequence numbers of a worker's deliveries of one shard, in delivery order. */
@@ -69,6 +71,7 @@ describe('consume$', () => {
     const conf = testConf('a');
     expect(() => consume$(conf, {}, { maxUncommitted: -1 })).to.throw(TypeError, /maxUncommitted/);
     expect(() => consume$(conf, {}, { checkpointAfterCommits: 0 })).to.throw(TypeError, /checkpointAfterCommits/);
+    expect(() => consume$(conf, {}, { outOfRangeRecords: 'skip' as 'drop' })).to.throw(TypeError, /outOfRangeRecords must be 'deliver' or 'drop', got "skip"/);
   });
 
   it('reads every record of 4 shards in order per shard, and the checkpoints land in the lease table', () => {
@@ -443,20 +446,34 @@ describe('consume$', () => {
     }
   });
 
-  it('drops aggregates whose records lie outside the shard, as the KCL does', () => {
-    const fleet = new ConsumerFleet(2);
-    // Partition keys chosen so the aggregate spans both shards' hash ranges.
-    const [low, high] = ['a', 'b', 'c', 'd', 'e', 'f'].reduce<[string?, string?]>(
-      ([l, h], key) => (hashKeyOf(key) < 2n ** 127n ? [l ?? key, h] : [l, h ?? key]),
-      [],
-    );
-    const aggregate = encodeAggregatedRecord([low!, high!].map((key) => ({ partitionKey: key, data: Buffer.from(key) })));
-    fleet.kinesis.appendRecords(STREAM, [{ partitionKey: low!, data: aggregate }]);
-    fleet.put(['plain']);
-    const a = fleet.start('a');
-    fleet.run(1000);
-    expect(a.texts()).to.deep.equal(['plain']);
-    expect(a.diagnostics.filter((d) => d._tag === 'AggregateOutOfRange')).to.have.length(1);
-    a.unsubscribe();
+  describe('aggregates holding user records of other shards (as aws-kinesis-agg makes them)', () => {
+    /** Six aggregates of eight user records across a 4-shard stream, and a plain record. */
+    const stream = () => {
+      const fleet = new ConsumerFleet(4);
+      const aggregates = crossShardAggregates('agg', 6, 8);
+      const results = fleet.kinesis.appendRecords(STREAM, aggregates.map((a) => a.entry));
+      fleet.put(['plain']);
+      const reports = (outcome: 'delivered' | 'dropped') => expectedReports(aggregates, results, fleet.kinesis.shards(STREAM), outcome);
+      expect(reports('delivered'), 'every aggregate strays').to.have.length(aggregates.length);
+      return { fleet, userRecords: aggregates.flatMap((a) => a.texts), reports };
+    };
+
+    it('delivers every user record once by default, and reports each aggregate', () => {
+      const { fleet, userRecords, reports } = stream();
+      const a = fleet.start('a');
+      fleet.run(2000);
+      expect(a.texts().sort()).to.deep.equal([...userRecords, 'plain'].sort());
+      expect(outOfRangeReports(a.diagnostics)).to.deep.equal(reports('delivered'));
+      a.unsubscribe();
+    });
+
+    it("drops each whole aggregate with outOfRangeRecords: 'drop', as the KCL does, and reports it", () => {
+      const { fleet, reports } = stream();
+      const a = fleet.start('a', { options: { outOfRangeRecords: 'drop' } });
+      fleet.run(2000);
+      expect(a.texts()).to.deep.equal(['plain']);
+      expect(outOfRangeReports(a.diagnostics)).to.deep.equal(reports('dropped'));
+      a.unsubscribe();
+    });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * consumerEnvironment must use the ports it is handed as they are (releasing nothing of theirs),
- * default the scheduler, and report diagnostics to onDiagnostic and failures to the logger.
+ * default the scheduler, and report diagnostics to onDiagnostic and failures to the logger: a loss
+ * each time, user records delivered from outside their shard once per shard.
  */
 import { expect } from 'chai';
 import { asyncScheduler } from 'rxjs';
@@ -47,5 +48,40 @@ describe('consumerEnvironment', () => {
     expect(warn.lastCall.args).to.deep.equal(['enhanced fan-out subscription silent; resubscribing from the last continuation', { shardId: 's', silentMillis: 60_000 }]);
     expect(warn.firstCall.args[1]).to.deep.equal({ shardId: 's', error });
     expect(warn.thirdCall.args[1]).to.include({ shardId: 's', position: '2/0' });
+  });
+
+  it('warns of every aggregate dropped, and once per shard of user records delivered from outside its range', () => {
+    const warn = sinon.spy();
+    const seen: string[] = [];
+    const env = consumerEnvironment(testConf('a'), { kinesis: new InMemoryKinesis(), leases: new InMemoryLeaseStore(), logger: { warn }, onDiagnostic: (d) => seen.push(d._tag) });
+    const outOfRange = (shardId: string, sequenceNumber: string, outcome: 'delivered' | 'dropped') =>
+      ({ _tag: 'AggregateOutOfRange', shardId, sequenceNumber, subSequenceNumber: 1, hashKey: 7n, outOfRange: 3, userRecords: 5, outcome }) as const;
+    const unreadable = (shardId: string, sequenceNumber: string) =>
+      ({ _tag: 'UnreadableExplicitHashKey', shardId, sequenceNumber, subSequenceNumber: 0, explicitHashKey: 'x'.repeat(100), userRecords: 1 }) as const;
+    for (const sequenceNumber of ['1', '2', '3']) {
+      env.report(outOfRange('s0', sequenceNumber, 'delivered'));
+      env.report(outOfRange('s1', sequenceNumber, 'delivered'));
+      env.report(unreadable('s0', sequenceNumber));
+      env.report(outOfRange('s2', sequenceNumber, 'dropped'));
+    }
+    expect(seen, 'every one reported').to.have.length(12);
+    const logged = warn.getCalls().map((call) => [(call.args[0] as string).split(' ')[0], (call.args[1] as { shardId: string }).shardId, (call.args[1] as { sequenceNumber: string }).sequenceNumber]);
+    expect(logged).to.deep.equal([
+      ['delivering', 's0', '1'],
+      ['delivering', 's1', '1'],
+      ['delivering', 's0', '1'],
+      ['dropped', 's2', '1'],
+      ['dropped', 's2', '2'],
+      ['dropped', 's2', '3'],
+    ]);
+    expect(warn.getCall(0).args[1]).to.deep.equal({ shardId: 's0', sequenceNumber: '1', outOfRange: 3, userRecords: 5 });
+    expect(warn.getCall(2).args[0]).to.match(/explicit hash key/);
+    expect(warn.getCall(2).args[1]).to.deep.equal({ shardId: 's0', sequenceNumber: '1', explicitHashKey: 'x'.repeat(64) });
+    expect(warn.getCall(3).args[0]).to.match(/dropped an aggregate with user records outside the shard's hash-key range/);
+
+    // Once per shard and subscription: another subscription logs again.
+    const again = sinon.spy();
+    consumerEnvironment(testConf('a'), { kinesis: new InMemoryKinesis(), leases: new InMemoryLeaseStore(), logger: { warn: again } }).report(outOfRange('s0', '4', 'delivered'));
+    expect(again.callCount).to.equal(1);
   });
 });

@@ -12,7 +12,8 @@
  *   once its final checkpoint and release have landed, or after worker.shutdownTimeoutSeconds;
  * - with gracefulShutdownHook, listen to SIGTERM and SIGINT once, stop on either, then remove the
  *   listeners and raise the signal again; without it, never listen;
- * - accept Promise-returning processors and reject bad settings when created.
+ * - accept Promise-returning processors and reject bad settings when created;
+ * - pass outOfRangeRecords on: deliver stray aggregates' user records by default, drop them when told to.
  */
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
@@ -31,6 +32,7 @@ import type { ConsumerEvent } from '../../lib/model/consumer-event';
 import { StreamNotFoundError } from '../../lib/model/errors';
 import type { ConsumerNotification } from '../../lib/model/notifications';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../lib/testing';
+import { crossShardAggregates } from '../support/cross-shard-aggregates';
 import { STREAM, TABLE, testConf, texts } from './support/consumer-fleet';
 import { runFor } from '../support/virtual-time';
 
@@ -440,5 +442,29 @@ describe('KinesisConsumer', () => {
     expect(() => h.create({} as EventProcessor)).to.throw(TypeError, /processEvent/);
     expect(() => h.create(h.processor(), h.conf(), { concurrency: 0 })).to.throw(TypeError, /concurrency/);
     expect(() => h.create(h.processor(), h.conf(), { maxUncommitted: -1 })).to.throw(TypeError, /maxUncommitted/);
+    expect(() => h.create(h.processor(), h.conf(), { outOfRangeRecords: 'skip' as 'drop' })).to.throw(TypeError, /outOfRangeRecords/);
+  });
+
+  it("processes the user records of aggregates that stray outside their shard, or drops them with outOfRangeRecords: 'drop'", () => {
+    const run = (options: KinesisConsumerOptions): Harness => {
+      const h = new Harness(2);
+      h.kinesis.appendRecords(STREAM, crossShardAggregates('agg', 4, 6).map((a) => a.entry));
+      h.put(['plain']);
+      void h.create(h.processor(), h.conf(), options).start();
+      return h.run(3000);
+    };
+    const outcomes = (h: Harness) => h.diagnostics.flatMap((d) => (d._tag === 'AggregateOutOfRange' ? [d.outcome] : []));
+    const processed = (h: Harness) => h.processed.map((p) => p.split(' ')[1]!).sort();
+
+    const byDefault = run({});
+    expect(processed(byDefault)).to.deep.equal([...crossShardAggregates('agg', 4, 6).flatMap((a) => a.texts), 'plain'].sort());
+    expect(outcomes(byDefault)).to.deep.equal(['delivered', 'delivered', 'delivered', 'delivered']);
+    const straying = new Set(byDefault.diagnostics.flatMap((d) => (d._tag === 'AggregateOutOfRange' ? [d.shardId] : [])));
+    expect(byDefault.warnings.filter((w) => w.startsWith('delivering')), 'once per shard').to.have.length(straying.size);
+
+    const dropping = run({ outOfRangeRecords: 'drop' });
+    expect(processed(dropping)).to.deep.equal(['plain']);
+    expect(outcomes(dropping)).to.deep.equal(['dropped', 'dropped', 'dropped', 'dropped']);
+    expect(dropping.warnings.filter((w) => w.startsWith('dropped an aggregate'))).to.have.length(4);
   });
 });

@@ -2,7 +2,7 @@
  * shardPipeline must:
  * - deliver a shard's user records in order, deaggregated, from the checkpoint on;
  * - resume inside an aggregate at the sub-record after the checkpoint;
- * - drop aggregates that stray outside the shard's hash range;
+ * - deliver aggregates that stray outside the shard's hash range, or drop them when told to;
  * - ride out throttling, expired iterators and transient faults without loss or duplicates;
  * - stop fetching while too many events are uncommitted, and resume when they are committed;
  * - emit a page of big aggregates in chunks, at most maxUncommitted + one chunk outstanding, stopping mid-page on a stop or a lost lease;
@@ -169,18 +169,28 @@ describe('shardPipeline', () => {
     expect(second.events.map((e) => e.sequenceNumber.toString())).to.deep.equal([`${aggregateSeq}/3`, `${aggregateSeq}/4`, second.events[2]!.sequenceNumber.toString()]);
   });
 
-  it('drops an aggregate that strays outside the shard range and keeps one that does not', () => {
-    const h = new Harness(2);
-    const lower = h.kinesis.shards(STREAM)[0]!;
+  it("delivers an aggregate that strays outside the shard range, or drops it with outOfRangeRecords: 'drop'", () => {
     const inside = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'].filter((k) => hashKeyOf(k) < HALF).slice(0, 2);
-    h.kinesis.appendRecords(STREAM, [
-      // Both routed to the lower shard by their Kinesis-level explicit hash key.
-      { partitionKey: 'agg', explicitHashKey: '0', data: WITH_EHKS.aggregate },
-      { partitionKey: 'agg', explicitHashKey: '1', data: encodeAggregatedRecord(inside.map((k) => ({ partitionKey: k, data: Buffer.from(k) }))) },
-    ]);
-    h.start({ hashKeyRange: lower.hashKeyRange }).runUntil(50);
-    expect(h.texts()).to.deep.equal(inside);
-    expect(h.diagnostics.filter((d) => d._tag === 'AggregateOutOfRange')).to.have.length(1);
+    const stray = WITH_EHKS.userRecords.map((u) => Buffer.from(u.data).toString());
+    const read = (settings: Partial<ShardPipelineSettings>): Harness => {
+      const h = new Harness(2);
+      const lower = h.kinesis.shards(STREAM)[0]!;
+      h.kinesis.appendRecords(STREAM, [
+        // Both routed to the lower shard by their Kinesis-level explicit hash key.
+        { partitionKey: 'agg', explicitHashKey: '0', data: WITH_EHKS.aggregate },
+        { partitionKey: 'agg', explicitHashKey: '1', data: encodeAggregatedRecord(inside.map((k) => ({ partitionKey: k, data: Buffer.from(k) }))) },
+      ]);
+      return h.start({ hashKeyRange: lower.hashKeyRange }, settings).runUntil(50);
+    };
+    const outcomes = (h: Harness) => h.diagnostics.flatMap((d) => (d._tag === 'AggregateOutOfRange' ? [d.outcome] : []));
+
+    const byDefault = read({});
+    expect(byDefault.texts()).to.deep.equal([...stray, ...inside]);
+    expect(outcomes(byDefault)).to.deep.equal(['delivered']);
+
+    const dropping = read({ outOfRangeRecords: 'drop' });
+    expect(dropping.texts()).to.deep.equal(inside);
+    expect(outcomes(dropping)).to.deep.equal(['dropped']);
   });
 
   it('rides out throttling with backoff and loses nothing', () => {

@@ -1,16 +1,20 @@
 /**
- * Kinesis records → user records, exactly as the KCL deaggregates (`AggregatorUtil.deaggregate`):
+ * Kinesis records → user records, as the KCL deaggregates (`AggregatorUtil.deaggregate`), except
+ * that nothing decodable is lost unless asked for:
  *
  * - a record that is not a valid KPL aggregate (no magic, bad MD5, unparsable) is one user record
  *   with sub-sequence 0, whatever its hash key: plain records are never range-filtered;
  * - the user records of an aggregate share its sequence number and arrival time and are numbered
  *   by sub-sequence from 0;
- * - if any user record of an aggregate routes outside the shard's hash-key range, the whole
- *   aggregate is dropped (an aggregator that mixed shards produced it; the KCL loses it the same way);
- * - a user record with an unreadable explicit hash key ends its aggregate there: the user records
- *   before it are kept, it and the rest are dropped, as the KCL's exception handler does.
+ * - user records that route outside the shard's hash-key range are delivered by default. The KCL
+ *   drops the whole aggregate instead, which is right only for a KPL that predicts shards and sends
+ *   such records again after a reshard; an aggregator that mixes shards (`aws-kinesis-agg`, most
+ *   Node producers) loses them for good. `'drop'` does as the KCL does;
+ * - a user record whose explicit hash key is not a 128-bit decimal routes to no shard, so no
+ *   producer sent it again: it is delivered. The KCL keeps the user records before it and loses it
+ *   and the rest.
  *
- * Every drop is reported to the optional diagnostics callback.
+ * Every aggregate with such user records is reported to the optional diagnostics callback, once.
  * @packageDocumentation
  */
 import { decodeAggregatedRecord } from '../../kpl/aggregated-record';
@@ -27,34 +31,52 @@ import { UserRecordEvent, type ConsumerEvent } from '../../model/consumer-event'
 import { CompoundSequenceNumber } from '../../model/sequence-number';
 import type { HashKeyRange, KinesisRecord } from '../../ports/kinesis-port';
 
-/** Something deaggregation dropped. */
+/**
+ * What becomes of an aggregate with user records outside the shard it was read from: `'deliver'`
+ * every user record (at least once: after a reshard a KPL may have sent some of them again), or
+ * `'drop'` the whole aggregate as the KCL does (the KPL's re-sent copy is then the only one, and a
+ * producer that does not re-send loses them).
+ */
+export type OutOfRangeRecords = 'deliver' | 'drop';
+
+/** An aggregate with user records that do not route to the shard it was read from. */
 export type DeaggregationDiagnostic =
-  /** A user record routes outside the shard, so its whole aggregate was dropped. */
+  /** User records route outside the shard: every user record was delivered, or none, as `outcome` says. */
   | {
       readonly _tag: 'AggregateOutOfRange';
       readonly shardId: string;
       readonly sequenceNumber: string;
       /** Index of the first user record found outside the range. */
       readonly subSequenceNumber: number;
+      /** Its hash key. */
       readonly hashKey: bigint;
-      /** User records in the dropped aggregate. */
+      /** User records outside the range. */
+      readonly outOfRange: number;
+      /** User records in the aggregate. */
       readonly userRecords: number;
+      /** `'dropped'` with `outOfRangeRecords: 'drop'`: the whole aggregate. */
+      readonly outcome: 'delivered' | 'dropped';
     }
-  /** A user record's explicit hash key is not a 128-bit decimal; it and the rest of its aggregate were dropped. */
+  /**
+   * User records carry an explicit hash key that is not a 128-bit decimal. They are delivered, with
+   * it as it is, unless their aggregate is dropped whole (then also reported as `AggregateOutOfRange`).
+   */
   | {
-      readonly _tag: 'AggregateTruncated';
+      readonly _tag: 'UnreadableExplicitHashKey';
       readonly shardId: string;
       readonly sequenceNumber: string;
+      /** Index of the first such user record. */
       readonly subSequenceNumber: number;
+      /** Its explicit hash key. */
       readonly explicitHashKey: string;
-      /** User records dropped (the bad one and those after it). */
-      readonly dropped: number;
+      /** User records of the aggregate with an unreadable explicit hash key. */
+      readonly userRecords: number;
     };
 
 /** The shard the records were read from. */
 export interface DeaggregationShard {
   readonly shardId: string;
-  /** The shard's hash-key range; without it nothing is range-filtered (the KCL's unknown-shard case). */
+  /** The shard's hash-key range; without it no user record is out of range (the KCL's unknown-shard case). */
   readonly hashKeyRange?: HashKeyRange;
 }
 
@@ -69,9 +91,8 @@ interface WordRange {
 
 const keyWords = new Int32Array(4);
 
-/** The hash key of a user record outside `range`, or `undefined` when it is inside. */
-function outOfRange(partitionKey: string, explicit: bigint | undefined, range: WordRange): bigint | undefined {
-  if (explicit !== undefined) return explicit < range.start || explicit > range.end ? explicit : undefined;
+/** The hash key of `partitionKey` when it is outside `range`, or `undefined` when it is inside. */
+function keyOutOfRange(partitionKey: string, range: WordRange): bigint | undefined {
   hashKeyWordsOf(partitionKey, keyWords);
   const { startWords, endWords } = range;
   if (startWords === undefined || endWords === undefined) {
@@ -84,16 +105,20 @@ function outOfRange(partitionKey: string, explicit: bigint | undefined, range: W
 /**
  * Deaggregates the records of one GetRecords page, keeping their order.
  * @param records Kinesis records of one shard, in sequence order
- * @param shard the shard, and its hash-key range for the KCL's filter
- * @param onDiagnostic told about every aggregate dropped or cut short
+ * @param shard the shard, and its hash-key range to tell user records outside it
+ * @param onDiagnostic told about every aggregate with user records outside the range or with an
+ *   unreadable explicit hash key, once per aggregate
+ * @param outOfRangeRecords what becomes of an aggregate with user records outside the range
  * @returns the user records as consumer events; payloads are views into the records' data
  */
 export function deaggregate(
   records: readonly KinesisRecord[],
   shard: DeaggregationShard,
   onDiagnostic?: (diagnostic: DeaggregationDiagnostic) => void,
+  outOfRangeRecords: OutOfRangeRecords = 'deliver',
 ): ConsumerEvent[] {
   const { shardId, hashKeyRange } = shard;
+  const drop = outOfRangeRecords === 'drop';
   // Skip the MD5 of every partition key when no range can exclude anything.
   const range: WordRange | undefined =
     hashKeyRange === undefined || (hashKeyRange.startingHashKey <= 0n && hashKeyRange.endingHashKey >= MAX_HASH_KEY)
@@ -118,38 +143,60 @@ export function deaggregate(
     // The key table is de-duplicated, so user records sharing a key share its string: a run of
     // them is checked once.
     let checkedKey: string | undefined;
+    let checkedKeyOutside: bigint | undefined;
+    let outside = 0;
+    let firstOutside = 0;
+    let firstOutsideKey = 0n;
+    let unreadable = 0;
+    let firstUnreadable = 0;
     for (let sub = 0; sub < userRecords.length; sub++) {
       const user = userRecords[sub]!;
-      const explicitHashKey = user.explicitHashKey;
-      const explicit = explicitHashKey === undefined ? undefined : parseExplicitHashKey(explicitHashKey);
-      if (explicitHashKey !== undefined && explicit === undefined) {
-        onDiagnostic?.({
-          _tag: 'AggregateTruncated',
-          shardId,
-          sequenceNumber: record.sequenceNumber,
-          subSequenceNumber: sub,
-          explicitHashKey,
-          dropped: userRecords.length - sub,
-        });
-        break;
-      }
-      if (range !== undefined && (explicit !== undefined || user.partitionKey !== checkedKey)) {
-        const hashKey = outOfRange(user.partitionKey, explicit, range);
-        if (hashKey !== undefined) {
-          events.length = kept;
-          onDiagnostic?.({
-            _tag: 'AggregateOutOfRange',
-            shardId,
-            sequenceNumber: record.sequenceNumber,
-            subSequenceNumber: sub,
-            hashKey,
-            userRecords: userRecords.length,
-          });
-          break;
+      const { partitionKey, explicitHashKey } = user;
+      let hashKeyOutside: bigint | undefined;
+      if (explicitHashKey !== undefined) {
+        const explicit = parseExplicitHashKey(explicitHashKey);
+        if (explicit === undefined) {
+          if (unreadable++ === 0) firstUnreadable = sub;
+        } else if (range !== undefined && (explicit < range.start || explicit > range.end)) {
+          hashKeyOutside = explicit;
         }
-        if (explicit === undefined) checkedKey = user.partitionKey;
+      } else if (range !== undefined) {
+        if (partitionKey !== checkedKey) {
+          checkedKey = partitionKey;
+          checkedKeyOutside = keyOutOfRange(partitionKey, range);
+        }
+        hashKeyOutside = checkedKeyOutside;
       }
-      events.push(new UserRecordEvent(shardId, user.partitionKey, explicitHashKey, (position ??= new CompoundSequenceNumber(record.sequenceNumber, 0)).withSubSequence(sub), user.data, arrivalTime));
+      if (hashKeyOutside !== undefined && outside++ === 0) {
+        firstOutside = sub;
+        firstOutsideKey = hashKeyOutside;
+      }
+      // Once dropping, the rest is only counted.
+      if (drop && outside > 0) continue;
+      events.push(new UserRecordEvent(shardId, partitionKey, explicitHashKey, (position ??= new CompoundSequenceNumber(record.sequenceNumber, 0)).withSubSequence(sub), user.data, arrivalTime));
+    }
+    if (unreadable > 0) {
+      onDiagnostic?.({
+        _tag: 'UnreadableExplicitHashKey',
+        shardId,
+        sequenceNumber: record.sequenceNumber,
+        subSequenceNumber: firstUnreadable,
+        explicitHashKey: userRecords[firstUnreadable]!.explicitHashKey!,
+        userRecords: unreadable,
+      });
+    }
+    if (outside > 0) {
+      if (drop) events.length = kept;
+      onDiagnostic?.({
+        _tag: 'AggregateOutOfRange',
+        shardId,
+        sequenceNumber: record.sequenceNumber,
+        subSequenceNumber: firstOutside,
+        hashKey: firstOutsideKey,
+        outOfRange: outside,
+        userRecords: userRecords.length,
+        outcome: drop ? 'dropped' : 'delivered',
+      });
     }
   }
   return events;

@@ -3,4 +3,4 @@
  * @packageDocumentation
  */
 export { deaggregate } from './deaggregate';
-export type { DeaggregationDiagnostic, DeaggregationShard } from './deaggregate';
+export type { DeaggregationDiagnostic, DeaggregationShard, OutOfRangeRecords } from './deaggregate';
