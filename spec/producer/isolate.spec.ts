@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { from, throwError, timer, map, type Observable } from 'rxjs';
+import { from, map, throwError, timer, type Observable, type SchedulerLike } from 'rxjs';
 import { decodeAggregatedRecord } from '../../lib/kpl';
 import { InvalidRecordError, KinesisCallError } from '../../lib/model/errors';
 import type { ProducerEvent } from '../../lib/model/producer-event';
@@ -39,6 +39,23 @@ function portWith(kinesis: InMemoryKinesis, putRecords: KinesisPort['putRecords'
       return putRecords(stream, entries);
     },
   };
+}
+
+/**
+ * A port whose PutRecords answers after 10 ms, failing with `InvalidArgumentException` each entry
+ * `refusal` gives a message for, and putting the others into the fake.
+ */
+function entryRefusingPort(kinesis: InMemoryKinesis, scheduler: SchedulerLike, refusal: (entry: PutRecordsEntry) => string | undefined) {
+  return portWith(kinesis, (stream, entries) =>
+    timer(10, scheduler).pipe(
+      map((): readonly PutRecordsResultEntry[] =>
+        entries.map((entry) => {
+          const message = refusal(entry);
+          return message === undefined ? kinesis.appendRecords(stream, [entry])[0]! : { _tag: 'Failed', errorCode: 'InvalidArgumentException', errorMessage: message };
+        }),
+      ),
+    ),
+  );
 }
 
 /** The user records' payloads of an entry, as text. */
@@ -173,17 +190,7 @@ describe('isolating the records Kinesis refuses', () => {
     it('split an aggregate whose entry Kinesis refused as invalid, putting the rest of the request at once', () => {
       const scheduler = virtualTime();
       const kinesis = kinesisWith(scheduler, 2);
-      const port = portWith(kinesis, (stream, entries) =>
-        timer(10, scheduler).pipe(
-          map((): readonly PutRecordsResultEntry[] =>
-            entries.map((entry) =>
-              payloadsOf(entry).includes('poison')
-                ? { _tag: 'Failed', errorCode: 'InvalidArgumentException', errorMessage: 'a record Kinesis will not take' }
-                : kinesis.appendRecords(stream, [entry])[0]!,
-            ),
-          ),
-        ),
-      );
+      const port = entryRefusingPort(kinesis, scheduler, (entry) => (payloadsOf(entry).includes('poison') ? 'a record Kinesis will not take' : undefined));
       const poison: ProducerEvent = { partitionKey: 'poison', payload: 'poison' };
       const input = withCulprits(100, new Map([[40, poison]]));
 
@@ -218,16 +225,8 @@ describe('isolating the records Kinesis refuses', () => {
       const scheduler = virtualTime();
       const kinesis = kinesisWith(scheduler, 1);
       // As kinesis-local answers an entry over the stream's record size.
-      const port = portWith(kinesis, (stream, entries) =>
-        timer(10, scheduler).pipe(
-          map((): readonly PutRecordsResultEntry[] =>
-            entries.map((entry) =>
-              entry.data.length > MIB
-                ? { _tag: 'Failed', errorCode: 'InvalidArgumentException', errorMessage: `Record data size ${entry.data.length} exceeds the stream's max record size` }
-                : kinesis.appendRecords(stream, [entry])[0]!,
-            ),
-          ),
-        ),
+      const port = entryRefusingPort(kinesis, scheduler, (entry) =>
+        entry.data.length > MIB ? `Record data size ${entry.data.length} exceeds the stream's max record size` : undefined,
       );
       const culprit: ProducerEvent = { partitionKey: 'culprit', payload: new Uint8Array(MIB + 1) };
       const input = withCulprits(30, new Map([[3, culprit]]));
