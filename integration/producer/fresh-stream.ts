@@ -1,6 +1,7 @@
-/** A fresh stream on kinesis-local for every test of a suite, deleted after it. */
+/** A fresh stream on an emulator (kinesis-local unless told) for every test of a suite, deleted after it. */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { lastValueFrom } from 'rxjs';
+import type { RunningEmulator } from '../../localstack/emulators';
 import { awsKinesisPort } from '../../lib/ports/aws/kinesis-adapter';
 import type { KinesisAdminPort, KinesisPort } from '../../lib/ports/kinesis-port';
 import { kinesisLocal, testKinesisClient, uniqueName } from '../support/emulators';
@@ -12,11 +13,14 @@ export interface StreamFixture {
   stream: string;
 }
 
-/** Installs beforeEach/afterEach hooks in the calling `describe`: a new `shardCount`-shard stream per test. */
-export function freshStreamPerTest(shardCount: number): StreamFixture {
+/**
+ * Installs beforeEach/afterEach hooks in the calling `describe`: a new `shardCount`-shard stream per
+ * test, on the emulator `emulator` starts (shared by the run).
+ */
+export function freshStreamPerTest(shardCount: number, emulator: () => Promise<RunningEmulator> = kinesisLocal): StreamFixture {
   const fixture = {} as StreamFixture;
   beforeEach(async function () {
-    fixture.client ??= testKinesisClient((await kinesisLocal()).endpoint);
+    fixture.client ??= testKinesisClient((await emulator()).endpoint);
     fixture.port = awsKinesisPort(fixture.client);
     fixture.stream = uniqueName('producer');
     await lastValueFrom(fixture.port.createStream(fixture.stream, shardCount), { defaultValue: undefined });

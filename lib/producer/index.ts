@@ -13,5 +13,5 @@ export { kinesisSink } from './sink';
 export type { ProducerEventSource } from './sink';
 export type { ProduceOptions } from './settings';
 export type { BackoffOptions } from './backoff';
-export { ProducerClosedError, ProducerOverflowError } from './errors';
+export { ProducerClosedError, ProducerOverflowError, RecordRefusedError } from './errors';
 export { NoOpenShardsError } from './shard-map';

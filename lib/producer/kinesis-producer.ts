@@ -93,7 +93,7 @@ export class KinesisProducer {
   /**
    * Sends one event.
    * @returns its `SendSuccessful`; rejects with the cause of its `SendFailed` (`InvalidRecordError`,
-   *   `RecordExpiredError`, a `KinesisCallError`, `ProducerOverflowError`), or with
+   *   `RecordRefusedError`, `RecordExpiredError`, a `KinesisCallError`, `ProducerOverflowError`), or with
    *   `ProducerClosedError` once the producer is stopping
    */
   send(event: ProducerEvent): Promise<SendSuccessful> {

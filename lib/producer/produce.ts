@@ -129,6 +129,7 @@ function startRun(settings: ProducerSettings, env: ProducerEnvironment, flushes:
     backoff: settings.retryBackoff,
     collection: settings.collection,
     limiter,
+    ...(logger === undefined ? {} : { logger }),
   };
   const ttl = settings.recordTtlMillis;
 
@@ -221,9 +222,13 @@ export function producePipeline(settings: ProducerSettings, env: ProducerEnviron
  * Puts events into Kinesis the way the KPL does, as an operator: exactly one `SendSuccessful` or
  * `SendFailed` per event, in the order Kinesis acknowledges them (see the module notes on ordering).
  *
- * - Invalid events (partition key empty, over 256 characters or not Unicode; payload over
- *   `kpl.MaxUserRecordSize`; explicit hash key not a decimal in [0, 2^128 − 1]) fail at once with
- *   `InvalidRecordError`, and nothing else is affected.
+ * - Invalid events (partition key empty, over 256 characters or not Unicode; data plus partition
+ *   key over `kpl.MaxUserRecordSize`; explicit hash key not a decimal in [0, 2^128 − 1]) fail at
+ *   once with `InvalidRecordError`, and nothing else is affected.
+ * - A record Kinesis refuses anyway (the stream's maximum record size is below
+ *   `kpl.MaxUserRecordSize`, say) fails alone with `RecordRefusedError`: a request Kinesis refuses
+ *   whole as invalid is sent again in halves until the records it refuses are found, and every
+ *   other record of it is sent.
  * - Valid ones are aggregated per predicted shard, rate limited per shard, collected into PutRecords
  *   calls, and retried with backoff when refused, until `kpl.RecordTtl`; then they fail with
  *   `RecordExpiredError` naming the last cause. Errors that retrying cannot fix (no such stream,

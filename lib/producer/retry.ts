@@ -1,7 +1,8 @@
 /**
- * Sending a batch until every record in it has a result: records Kinesis refused are re-aggregated
- * for the shard they are predicted to now (after a map refresh if they landed on an unknown shard)
- * and sent again after a backoff, until they are put or their `RecordTtl` runs out.
+ * Sending a batch until every record in it has a result: records Kinesis failed or throttled are
+ * re-aggregated for the shard they are predicted to now (after a map refresh if they landed on an
+ * unknown shard) and sent again after a backoff, until they are put or their `RecordTtl` runs out.
+ * Records refused as invalid are not retried but isolated (`isolate`).
  *
  * This is an `expand` over attempts, not a feedback loop through a Subject: each attempt's outcome
  * says what is left, and the next attempt is derived from it.
@@ -11,15 +12,15 @@ import { EMPTY, concat, concatMap, defer, expand, filter, from, ignoreElements, 
 import type { SendResult } from '../model/send-result';
 import { packNow } from './aggregate';
 import { backoffDelay, type BackoffOptions } from './backoff';
-import { batchesOf, type CollectionLimits } from './collect';
+import { batchesOf } from './collect';
 import type { Batch, PendingRecord } from './pending-record';
 import { wholeMillis, type ShardRateLimiter } from './rate-limit';
-import { attemptBatch, expiredError, sendFailed, type AttemptOutcome, type SendContext } from './send';
+import { attemptIsolating, type IsolateContext } from './isolate';
+import { expiredError, sendFailed, type AttemptOutcome } from './send';
 
 /** What retries need beyond a single attempt. */
-export interface RetryContext extends SendContext {
+export interface RetryContext extends IsolateContext {
   readonly backoff: BackoffOptions;
-  readonly collection: CollectionLimits;
   /** Shared with first sends, so retries count against the same per-shard budget. */
   readonly limiter: ShardRateLimiter;
 }
@@ -28,7 +29,7 @@ export interface RetryContext extends SendContext {
 function sendWhenAllowed(batch: Batch, ctx: RetryContext, round: number): Observable<AttemptOutcome> {
   return defer(() => {
     const wait = ctx.limiter.reserve(batch.containers);
-    const attempt = attemptBatch(batch, ctx, round);
+    const attempt = attemptIsolating(batch, ctx, round);
     return wait > 0 ? timer(wholeMillis(wait), ctx.scheduler).pipe(concatMap(() => attempt)) : attempt;
   });
 }
@@ -70,13 +71,14 @@ function retryLater(outcome: AttemptOutcome, ctx: RetryContext): Observable<Atte
 }
 
 /**
- * Sends `batch` and retries what Kinesis refuses, until each of its records has exactly one result.
- * Emits the results of each attempt together.
+ * Sends `batch` and retries what Kinesis throttles or fails, until each of its records has exactly
+ * one result; records Kinesis refuses as invalid are isolated (see `isolate`), so that they fail
+ * alone. Emits the results of each attempt together.
  * At most one request per batch is in flight at a time, so the caller's concurrency limit on
  * batches bounds the requests in flight, retries included.
  */
 export function sendWithRetries(batch: Batch, ctx: RetryContext): Observable<readonly SendResult[]> {
-  return attemptBatch(batch, ctx, 0).pipe(
+  return attemptIsolating(batch, ctx, 0).pipe(
     expand((outcome) => retryLater(outcome, ctx), 1),
     map((outcome) => outcome.settled),
     filter((settled) => settled.length > 0),

@@ -6,20 +6,42 @@
  * predicted (routing follows its first record). If every one of its records lies in the range of
  * the shard it landed on, it is a success. Otherwise the KCL would drop the whole aggregate on read,
  * so every record of it is sent again, re-aggregated for its new shard, never only the strays.
+ *
+ * Refused as invalid: Kinesis refuses a whole request when one entry breaks a limit (a record over
+ * the stream's maximum record size, say), and retrying it cannot help. A record sent on its own
+ * and refused fails alone; a larger request refused so is handed back to be sent again in smaller
+ * ones (see `isolate`), so that only the records Kinesis will not take fail.
  * @packageDocumentation
  */
 import { catchError, defer, map, of, throwIfEmpty, timeout, throwError, type Observable, type SchedulerLike } from 'rxjs';
-import { KinesisCallError, KinesisThrottledError, RecordExpiredError } from '../model/errors';
+import { KinesisCallError, KinesisThrottledError, RecordExpiredError, StreamNotFoundError } from '../model/errors';
 import type { Attempt, SendFailed, SendResult, SendSuccessful } from '../model/send-result';
+import { describeSdkFailure } from '../ports/aws/sdk-error';
+import type { Logger } from '../ports/deps';
 import type { KinesisPort, PutRecordsResultEntry } from '../ports/kinesis-port';
 import { packNow, type AggregationLimits } from './aggregate';
-import type { Batch, Container, PendingRecord } from './pending-record';
+import { RecordRefusedError } from './errors';
+import { partitionKeyBytes, type Batch, type Container, type PendingRecord } from './pending-record';
 import type { ShardMapState } from './shard-map';
 
 /** The per-entry error code of a throttled PutRecords entry. */
 export const THROUGHPUT_EXCEEDED = 'ProvisionedThroughputExceededException';
 /** The attempt error code recorded when an aggregate landed on a shard that does not hold all its records. */
 export const WRONG_SHARD = 'WrongShard';
+
+/** Codes with which Kinesis refuses a request, or an entry, as invalid: the same request cannot succeed. */
+const REFUSED_AS_INVALID: ReadonlySet<string> = new Set(['ValidationException', 'InvalidArgumentException']);
+/** HTTP 413, a request too large. The SDK gives it no error code (`Unknown`): its status tells. */
+const PAYLOAD_TOO_LARGE = 413;
+
+/**
+ * Whether a PutRecords call failed because Kinesis found the request invalid (a limit broken by an
+ * entry, or by the whole), rather than for throughput, a fault, the stream or the caller's rights.
+ */
+function refusedAsInvalid(error: unknown): error is KinesisCallError {
+  if (!(error instanceof KinesisCallError) || error.retryable || error instanceof StreamNotFoundError) return false;
+  return REFUSED_AS_INVALID.has(error.code) || describeSdkFailure(error.cause).httpStatus === PAYLOAD_TOO_LARGE;
+}
 
 /** What an attempt needs from its producer subscription. */
 export interface SendContext {
@@ -35,6 +57,8 @@ export interface SendContext {
   readonly requestTimeoutMillis: number;
   /** For re-packing records whose aggregate lost some expired members. */
   readonly aggregation: AggregationLimits;
+  /** Told about records Kinesis refused. */
+  readonly logger?: Logger;
 }
 
 /** What one attempt settled, and what it left to retry. */
@@ -47,6 +71,11 @@ export interface AttemptOutcome {
   readonly refreshMap: boolean;
   /** 0 for the first attempt of a batch, then 1, 2, … for its retries. */
   readonly round: number;
+  /**
+   * Kinesis records refused as invalid together (a whole request, or one aggregate's entry) that
+   * hold more than one user record: to be sent again in smaller requests to find which it refuses.
+   */
+  readonly refused?: readonly (readonly Container[])[];
 }
 
 /** Why one PutRecords entry failed, kept until the record succeeds or expires. */
@@ -81,6 +110,7 @@ function delaySince(record: PendingRecord, start: number): number {
 class Judgement {
   readonly settled: SendResult[] = [];
   readonly retry: PendingRecord[] = [];
+  readonly refused: (readonly Container[])[] = [];
   refreshMap = false;
 
   constructor(
@@ -114,19 +144,30 @@ class Judgement {
 
   /** Records the failed attempt on each record, then retries them or fails them with `reason`. */
   fail(records: readonly PendingRecord[], code: string, message: string, cause: unknown, final: Error | undefined): void {
-    const { start, end } = this;
     for (const record of records) {
-      const attempt: Attempt = { delayMillis: delaySince(record, start), durationMillis: end - start, success: false, errorCode: code, errorMessage: message };
-      (record.failures ??= []).push(attempt);
-      record.lastEndedAt = end;
-      record.lastError = cause;
+      this.recordFailure(record, code, message, cause);
       if (final === undefined) this.retry.push(record);
       else this.settled.push(sendFailed(record, final));
     }
   }
 
+  /** Records the failed attempt on each record of `containers`, which go back to be sent in smaller requests. */
+  refuse(containers: readonly Container[], error: KinesisCallError): void {
+    for (const container of containers) for (const record of container.records) this.recordFailure(record, error.code, error.message, error);
+    this.refused.push(containers);
+  }
+
   outcome(round: number): AttemptOutcome {
-    return { settled: this.settled, retry: this.retry, refreshMap: this.refreshMap, round };
+    const { settled, retry, refreshMap, refused } = this;
+    return refused.length === 0 ? { settled, retry, refreshMap, round } : { settled, retry, refreshMap, round, refused };
+  }
+
+  private recordFailure(record: PendingRecord, code: string, message: string, cause: unknown): void {
+    const { start, end } = this;
+    const attempt: Attempt = { delayMillis: delaySince(record, start), durationMillis: end - start, success: false, errorCode: code, errorMessage: message };
+    (record.failures ??= []).push(attempt);
+    record.lastEndedAt = end;
+    record.lastError = cause;
   }
 }
 
@@ -141,6 +182,10 @@ function judgeEntries(containers: readonly Container[], results: readonly PutRec
     const container = containers[i]!;
     const result = results[i]!;
     if (result._tag === 'Failed') {
+      if (REFUSED_AS_INVALID.has(result.errorCode)) {
+        judgeRefusal([container], new KinesisCallError('PutRecords', result.errorCode, result.errorMessage), ctx, judgement);
+        continue;
+      }
       const failure = new EntryFailure(result.errorCode, result.errorMessage);
       const final = ctx.failIfThrottled && result.errorCode === THROUGHPUT_EXCEEDED ? failure.toError() : undefined;
       judgement.fail(container.records, result.errorCode, result.errorMessage, failure, final);
@@ -165,7 +210,32 @@ function judgeEntries(containers: readonly Container[], results: readonly PutRec
   }
 }
 
+/**
+ * Kinesis refused `containers` as invalid: a lone user record fails for good with
+ * `RecordRefusedError`; more go back to be sent again in smaller requests.
+ */
+function judgeRefusal(containers: readonly Container[], error: KinesisCallError, ctx: SendContext, judgement: Judgement): void {
+  const record = containers.length === 1 && containers[0]!.records.length === 1 ? containers[0]!.records[0]! : undefined;
+  if (record === undefined) {
+    judgement.refuse(containers, error);
+    return;
+  }
+  const reason = new RecordRefusedError(record.data.length, partitionKeyBytes(record.partitionKey), error);
+  ctx.logger?.warn('Kinesis refused a record on its own; it fails', {
+    streamName: ctx.streamName,
+    code: error.code,
+    dataBytes: reason.dataBytes,
+    partitionKeyBytes: reason.partitionKeyBytes,
+    error: error.message,
+  });
+  judgement.fail([record], error.code, error.message, error, reason);
+}
+
 function judgeCallFailure(containers: readonly Container[], error: unknown, ctx: SendContext, judgement: Judgement): void {
+  if (refusedAsInvalid(error)) {
+    judgeRefusal(containers, error, ctx, judgement);
+    return;
+  }
   const code = error instanceof KinesisCallError ? error.code : error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
   const retryable = error instanceof KinesisCallError && error.retryable && !(ctx.failIfThrottled && error instanceof KinesisThrottledError);
@@ -206,8 +276,10 @@ function dropExpired(batch: Batch, now: number, ctx: SendContext): { containers:
  * - put on the predicted shard, or on another whose range holds all its records: success;
  * - put on a shard that does not hold all of an aggregate's records: retry them all (`WrongShard`);
  * - failed entry: retry, except throughput errors under `failIfThrottled`, which fail;
- * - whole call failed: retry when the error is retryable (throttling, 5xx, network, timeout),
- *   otherwise every record fails with that error;
+ * - entry refused as invalid, or whole call refused as invalid (`refusedAsInvalid`): a lone user
+ *   record fails with `RecordRefusedError`; more are handed back in `refused`, to be split;
+ * - whole call failed otherwise: retry when the error is retryable (throttling, 5xx, network,
+ *   timeout), otherwise every record fails with that error;
  * - result count differs from entries sent: every record fails.
  * Records already past their TTL fail with `RecordExpiredError` without being sent.
  */

@@ -4,9 +4,11 @@
  * @packageDocumentation
  */
 import type { ProducerConf } from '../config/producer-config';
+import { AGGREGATE_PARTITION_KEY } from '../kpl/aggregate-builder';
 import type { AggregationLimits } from './aggregate';
 import { checkBackoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import type { CollectionLimits } from './collect';
+import { partitionKeyBytes } from './pending-record';
 import type { ValidateOptions } from './validate';
 
 /** Producer options that are not part of the seed's configuration. */
@@ -68,7 +70,12 @@ export function producerSettings(conf: ProducerConf, options: ProduceOptions = {
     maxBufferedEvents,
     maxInFlightRequests: conf.maxConnections,
     validation: { maxUserRecordSize: conf.maxUserRecordSize },
-    aggregation: { enabled: conf.aggregation.enabled, maxCount: conf.aggregation.maxCount, maxSize: conf.aggregation.maxSize },
+    aggregation: {
+      enabled: conf.aggregation.enabled,
+      maxCount: conf.aggregation.maxCount,
+      // An aggregate is one Kinesis record: its data and partition key stay within MaxUserRecordSize too.
+      maxSize: Math.min(conf.aggregation.maxSize, conf.maxUserRecordSize - partitionKeyBytes(AGGREGATE_PARTITION_KEY)),
+    },
     collection: { maxCount: conf.collection.maxCount, maxSize: conf.collection.maxSize },
     maxBufferedTimeMillis: Math.min(bufferedTime, conf.recordTtlMillis),
     collectionLingerMillis: conf.aggregation.enabled

@@ -9,14 +9,17 @@ import { InvalidRecordError } from '../model/errors';
 import type { ProducerEvent } from '../model/producer-event';
 import type { SendFailed } from '../model/send-result';
 import { writeHashKey } from './hash-key';
-import { PendingRecord, type Arrival, type MessageIdSource } from './pending-record';
+import { partitionKeyBytes, PendingRecord, type Arrival, type MessageIdSource } from './pending-record';
 
 /** Longest partition key Kinesis accepts, in Unicode characters. */
 export const MAX_PARTITION_KEY_LENGTH = 256;
 
 /** What `validateEvent` checks against. */
 export interface ValidateOptions {
-  /** `kpl.MaxUserRecordSize`: the largest payload accepted, in bytes. */
+  /**
+   * `kpl.MaxUserRecordSize`: the largest record accepted, in bytes of data plus partition key, as
+   * Kinesis counts a record against the stream's maximum record size.
+   */
   readonly maxUserRecordSize: number;
 }
 
@@ -72,8 +75,8 @@ function partitionKeyProblem(partitionKey: unknown): string | undefined {
 
 /**
  * Why Kinesis would refuse `event`, or `undefined` when it is fine: a partition key that is empty,
- * over 256 characters or not valid Unicode; a payload that is neither bytes nor text, or larger
- * than `maxUserRecordSize`; an explicit hash key that is not a decimal integer in [0, 2^128 − 1].
+ * over 256 characters or not valid Unicode; a payload that is neither bytes nor text, or whose
+ * bytes plus the partition key's are more than `maxUserRecordSize`; an explicit hash key that is not a decimal integer in [0, 2^128 − 1].
  * Allocates nothing for a valid event.
  */
 export function checkEvent(event: ProducerEvent, options: ValidateOptions): InvalidRecordError | undefined {
@@ -88,8 +91,12 @@ export function checkEvent(event: ProducerEvent, options: ValidateOptions): Inva
   if (payload instanceof Uint8Array) size = payload.length;
   else if (typeof payload === 'string') size = Buffer.byteLength(payload, 'utf8');
   else return new InvalidRecordError('data', `payload must be a Uint8Array or a string, got ${payload === null ? 'null' : typeof payload}`);
-  if (size > options.maxUserRecordSize) {
-    return new InvalidRecordError('data', `must be at most ${options.maxUserRecordSize} bytes (MaxUserRecordSize), got ${size}`);
+  const keyBytes = partitionKeyBytes(partitionKey);
+  if (size + keyBytes > options.maxUserRecordSize) {
+    return new InvalidRecordError(
+      'data',
+      `data plus partition key must be at most ${options.maxUserRecordSize} bytes (MaxUserRecordSize), got ${size} + ${keyBytes}`,
+    );
   }
 
   if (explicitHashKey !== undefined && (typeof explicitHashKey !== 'string' || parseExplicitHashKey(explicitHashKey) === undefined)) {

@@ -35,7 +35,7 @@ import {
   streamNotFound,
   validationError,
 } from './kinesis-errors';
-import { checkPutRecords, checkStreamName, type CheckedEntry } from './put-records-validation';
+import { checkPutRecords, checkStreamName, DEFAULT_MAX_RECORD_BYTES, maxRecordBytesOf, type CheckedEntry } from './put-records-validation';
 import { answer, respond, timingOf, type Timing } from './respond';
 import { Sequencer } from './sequence-numbers';
 import { recordView, type ShardState } from './shard-state';
@@ -61,6 +61,12 @@ export interface InMemoryKinesisOptions {
   readonly writeLimits?: boolean | Partial<WriteLimits>;
   /** Streams that exist from the start: name → shard count. */
   readonly streams?: Readonly<Record<string, number>>;
+  /**
+   * The streams' maximum record size in KiB (`MaxRecordSizeInKiB`, 1024 to 10240): PutRecords
+   * refuses a whole request, with `ValidationException`, when one entry's data plus partition key
+   * is larger. Default 1024 (1 MiB), as for a stream never updated.
+   */
+  readonly maxRecordSizeKiB?: number;
 }
 
 /** A stored record together with the shard that holds it. */
@@ -75,10 +81,11 @@ export type ShardRecord = KinesisRecord & { readonly shardId: string };
  * times from the scheduler, opaque shard iterators of every type that expire five minutes after
  * they are issued, GetRecords paging with `millisBehindLatest`, split and merge with the parent
  * closed and its last page announcing the children, the ListShards filters, the PutRecords
- * request checks, and enhanced fan-out (stream consumers, and SubscribeToShard subscriptions with
- * one event a second, the five-minute end, ResourceInUse and takeover, and child shards at the end
- * of a closed shard; see `shard-subscription`). What it does not do: retention trimming, read
- * throughput limits.
+ * request checks (a request holding one record over the stream's maximum record size is refused
+ * whole, as Kinesis refuses it), and enhanced fan-out (stream consumers, and SubscribeToShard
+ * subscriptions with one event a second, the five-minute end, ResourceInUse and takeover, and
+ * child shards at the end of a closed shard; see `shard-subscription`). What it does not do:
+ * retention trimming, read throughput limits.
  *
  * Every call returns a cold Observable. The call takes effect when it is subscribed and answers
  * `latencyMillis` later on the scheduler, so a `TestScheduler` or `VirtualTimeScheduler` drives
@@ -93,6 +100,7 @@ export class InMemoryKinesis implements KinesisPort, KinesisFanOutPort, KinesisA
   readonly faults: FaultInjector<KinesisFaultRule>;
   private readonly timing: Timing;
   private readonly limiter?: WriteLimiter;
+  private readonly maxRecordBytes: number;
   private readonly streams = new Map<string, StreamState>();
   private readonly sequencer = new Sequencer();
   private readonly counts = new Map<KinesisOperation, number>();
@@ -102,6 +110,7 @@ export class InMemoryKinesis implements KinesisPort, KinesisFanOutPort, KinesisA
   /** @throws TypeError when an option is out of range */
   constructor(options: InMemoryKinesisOptions = {}) {
     this.timing = timingOf(options, asyncScheduler);
+    this.maxRecordBytes = options.maxRecordSizeKiB === undefined ? DEFAULT_MAX_RECORD_BYTES : maxRecordBytesOf(options.maxRecordSizeKiB);
     this.faults = new FaultInjector<KinesisFaultRule>(KINESIS_FAULTS, options.faults);
     const limits = options.writeLimits;
     if (limits !== undefined && limits !== false) {
@@ -309,7 +318,7 @@ export class InMemoryKinesis implements KinesisPort, KinesisFanOutPort, KinesisA
   }
 
   private write(operation: string, streamName: string, entries: readonly PutRecordsEntry[], withFaults: boolean): PutRecordsResultEntry[] {
-    const checked = checkPutRecords(entries);
+    const checked = checkPutRecords(entries, this.maxRecordBytes);
     const stream = this.stream(operation, streamName);
     const now = this.now();
     return checked.map((entry, index) => this.writeEntry(stream, entry, index, now, withFaults));

@@ -3,9 +3,10 @@ import { map, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { decodeKinesisConfig, producerConf } from '../../lib/config';
 import { decodeAggregatedRecord, MAX_HASH_KEY } from '../../lib/kpl';
-import { RecordExpiredError } from '../../lib/model/errors';
+import { KinesisCallError, RecordExpiredError } from '../../lib/model/errors';
 import type { SendResult } from '../../lib/model/send-result';
-import type { KinesisPort, PutRecordsResultEntry, Shard } from '../../lib/ports/kinesis-port';
+import type { KinesisPort, PutRecordsEntry, PutRecordsResultEntry, Shard } from '../../lib/ports/kinesis-port';
+import { RecordRefusedError } from '../../lib/producer/errors';
 import { produce } from '../../lib/producer/produce';
 import { testScheduler } from './support';
 
@@ -14,7 +15,10 @@ const PUT: PutRecordsResultEntry = { _tag: 'Put', shardId: SHARD.shardId, sequen
 const THROTTLED: PutRecordsResultEntry = { _tag: 'Failed', errorCode: 'ProvisionedThroughputExceededException', errorMessage: 'Rate exceeded' };
 
 /** A one-shard port whose PutRecords answers are scripted, one cold Observable per call, logging each call. */
-function scriptedPort(ts: TestScheduler, answers: (entries: number) => Observable<readonly PutRecordsResultEntry[]>): { port: KinesisPort; calls: string[] } {
+function scriptedPort(
+  ts: TestScheduler,
+  answers: (entries: number, sent: readonly PutRecordsEntry[]) => Observable<readonly PutRecordsResultEntry[]>,
+): { port: KinesisPort; calls: string[] } {
   const calls: string[] = [];
   const port: KinesisPort = {
     listShards: () => ts.createColdObservable('(s|)', { s: [SHARD] }),
@@ -27,7 +31,7 @@ function scriptedPort(ts: TestScheduler, answers: (entries: number) => Observabl
     putRecords: (_stream, entries) => {
       const users = entries.reduce((n, e) => n + (decodeAggregatedRecord(e.data)?.length ?? 1), 0);
       calls.push(`t=${ts.now()} records=${users}`);
-      return answers(entries.length);
+      return answers(entries.length, entries);
     },
   };
   return { port, calls };
@@ -101,6 +105,31 @@ describe('produce (marbles)', () => {
       expectSubscriptions(events.subscriptions).toBe(subs);
       ts.flush();
       expect(calls).to.deep.equal(['t=0 records=2', 't=10 records=2']);
+    });
+  });
+
+  it('splits a request refused whole at once, depth first, until only the refused record fails', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const refused = new KinesisCallError('PutRecords', 'ValidationException', 'records.1.member.data failed to satisfy constraint');
+      const { port, calls } = scriptedPort(ts, (n, sent) =>
+        sent.some((e) => e.partitionKey === 'e') ? cold('--#', undefined, refused) : cold('--(r|)', { r: Array(n).fill(PUT) }),
+      );
+      const keys = 'abcdefgh';
+      const events = cold('(abcdefgh) 99ms |', Object.fromEntries([...keys].map((k) => [k, { partitionKey: k, payload: k }])));
+      const results: SendResult[] = [];
+      // Sent at 10 (RecordMaxBufferedTime); each answer takes 2 ms and the next half goes at once:
+      // abcd at 12, efgh at 14, ef at 16, e alone at 18 (refused), f at 20, gh at 22.
+      const expected = '   14ms (abcd)e-f-(gh) 81ms |';
+      expectObservable(events.pipe(produce(conf({ AggregationEnabled: false }), { kinesis: port, scheduler: ts }, backoff), map((r) => (results.push(r), drawn(r))))).toBe(expected, {
+        ...Object.fromEntries([...keys].map((k) => [k, `SendSuccessful:${k}`])),
+        e: 'SendFailed:e',
+      });
+      ts.flush();
+      expect(calls).to.deep.equal(['t=10 records=8', 't=12 records=4', 't=14 records=4', 't=16 records=2', 't=18 records=1', 't=20 records=1', 't=22 records=2']);
+      const failed = results.find((r) => r._tag === 'SendFailed');
+      expect(failed?._tag === 'SendFailed' ? failed.reason : undefined).to.be.instanceOf(RecordRefusedError);
+      expect(failed!.attempts.map((a) => a.errorCode)).to.deep.equal(['ValidationException', 'ValidationException', 'ValidationException', 'ValidationException']);
     });
   });
 

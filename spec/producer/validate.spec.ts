@@ -18,7 +18,7 @@ describe('validateEvent', () => {
   describe('must', () => {
     it('hash the partition key as Kinesis does (MD5, big-endian), shown as 32 hex digits', () => {
       for (const key of ['a', 'abc', '78feb12a-dba0-45ca-a91e-bb1f2f1819b4', 'ünïcødé', 'k'.repeat(256)]) {
-        const r = validateEvent({ partitionKey: key, payload: '' }, options, 'id') as PendingRecord;
+        const r = validateEvent({ partitionKey: key, payload: '' }, { maxUserRecordSize: 1000 }, 'id') as PendingRecord;
         expect(BigInt(`0x${r.hashKey}`)).to.equal(hashKeyOf(key));
         expect(r.hashKey).to.have.length(32);
       }
@@ -53,7 +53,8 @@ describe('validateEvent', () => {
         [{ partitionKey: 'x'.repeat(257), payload: 'x' }, 'partitionKey', 'at most 256 characters, got 257'],
         [{ partitionKey: 42, payload: 'x' }, 'partitionKey', 'must be a string, got number'],
         [{ partitionKey: 'a\uDC00', payload: 'x' }, 'partitionKey', 'lone surrogate'],
-        [{ partitionKey: 'k', payload: new Uint8Array(101) }, 'data', 'at most 100 bytes (MaxUserRecordSize), got 101'],
+        [{ partitionKey: 'k', payload: new Uint8Array(100) }, 'data', 'data plus partition key must be at most 100 bytes (MaxUserRecordSize), got 100 + 1'],
+        [{ partitionKey: 'é', payload: 'x'.repeat(99) }, 'data', 'got 99 + 2'],
         [{ partitionKey: 'k', payload: 12 }, 'data', 'Uint8Array or a string, got number'],
         [{ partitionKey: 'k', payload: 'x', explicitHashKey: '-1' }, 'explicitHashKey', 'between 0 and 2^128-1, got "-1"'],
         [{ partitionKey: 'k', payload: 'x', explicitHashKey: '1e3' }, 'explicitHashKey', 'got "1e3"'],
@@ -67,8 +68,10 @@ describe('validateEvent', () => {
       }
     });
 
-    it('accept the limits themselves: 256 characters, MaxUserRecordSize bytes, 2^128 − 1', () => {
-      expect(validateEvent({ partitionKey: 'x'.repeat(256), payload: new Uint8Array(100) }, options, 'id')).to.be.instanceOf(PendingRecord);
+    it('accept the limits themselves: 256 characters, MaxUserRecordSize bytes of data and partition key, 2^128 − 1', () => {
+      expect(validateEvent({ partitionKey: 'x'.repeat(256), payload: '' }, { maxUserRecordSize: 256 }, 'id')).to.be.instanceOf(PendingRecord);
+      expect(validateEvent({ partitionKey: 'k', payload: new Uint8Array(99) }, options, 'id')).to.be.instanceOf(PendingRecord);
+      expect(validateEvent({ partitionKey: 'é', payload: 'x'.repeat(98) }, options, 'id')).to.be.instanceOf(PendingRecord);
       expect(validateEvent({ partitionKey: 'k', payload: '', explicitHashKey: ((1n << 128n) - 1n).toString() }, options, 'id')).to.be.instanceOf(PendingRecord);
       expect(validateEvent({ partitionKey: '😀 ok', payload: '' }, options, 'id')).to.be.instanceOf(PendingRecord);
     });

@@ -296,7 +296,9 @@ describe('InMemoryKinesis', () => {
       expect(settle(scheduler, kinesis.getRecords(it, 10000)).completed).to.equal(true);
     });
 
-    it('stops a page before it passes 10 MiB', () => {
+    it('stops a page before it passes 10 MiB, partition keys included', () => {
+      // 1 MiB of data and a partition key is more than a stream takes unless its maximum is raised.
+      kinesis = new InMemoryKinesis({ scheduler, maxRecordSizeKiB: 2048, streams: { s: 1 } });
       const mib = new Uint8Array(1024 * 1024);
       for (let i = 0; i < 11; i += 1) kinesis.appendRecords('s', [{ partitionKey: `k${i}`, data: mib }]);
       const page = getRecords(iterator('s', shardId, { type: 'TRIM_HORIZON' }));
@@ -460,9 +462,30 @@ describe('InMemoryKinesis', () => {
       expect(putRecords('s', [entry('x'.repeat(256)), entry('é'.repeat(256)), entry('😀'.repeat(256))])).to.have.length(3);
     });
 
-    it('refuses data over 1 MiB, not counting the partition key', () => {
-      expect(refused([{ partitionKey: 'a', data: new Uint8Array(1024 * 1024 + 1) }])).to.equal('ValidationException');
-      expect(putRecords('s', [{ partitionKey: 'abc', data: new Uint8Array(1024 * 1024) }])).to.have.length(1);
+    it('refuses a whole request when one record\'s data plus partition key is over 1 MiB', () => {
+      const mib = 1024 * 1024;
+      expect(refused([entry('a'), { partitionKey: 'abc', data: new Uint8Array(mib - 2) }, entry('b')])).to.equal('ValidationException');
+      expect(refused([{ partitionKey: 'a', data: new Uint8Array(mib) }])).to.equal('ValidationException');
+      const error = errorOf(scheduler, kinesis.putRecords('s', [entry('a'), { partitionKey: 'é', data: new Uint8Array(mib - 1) }]));
+      expect(error.message).to.contain("records[1] data plus partition key must be at most the stream's maximum record size of 1048576 bytes, got 1048575 + 2");
+      expect(putRecords('s', [{ partitionKey: 'abc', data: new Uint8Array(mib - 3) }])).to.have.length(1);
+    });
+
+    it('takes records up to a raised maximum record size, in requests of up to 10 MiB', () => {
+      const mib = 1024 * 1024;
+      const large = new InMemoryKinesis({ scheduler, maxRecordSizeKiB: 2048, streams: { l: 1 } });
+      const results = valueOf(scheduler, large.putRecords('l', Array.from({ length: 5 }, (_, i) => ({ partitionKey: `${i}`, data: new Uint8Array(2 * mib - 1) }))));
+      expect(results.map((r) => r._tag)).to.deep.equal(['Put', 'Put', 'Put', 'Put', 'Put']);
+      expect(codeOf(errorOf(scheduler, large.putRecords('l', [{ partitionKey: 'ab', data: new Uint8Array(2 * mib - 1) }])))).to.equal('ValidationException');
+      const over = Array.from({ length: 6 }, (_, i) => ({ partitionKey: `${i}`, data: new Uint8Array(2 * mib - 1) }));
+      expect(codeOf(errorOf(scheduler, large.putRecords('l', over)))).to.equal('InvalidArgumentException');
+    });
+
+    it('accepts only a maximum record size Kinesis can be set to', () => {
+      for (const kib of [1023, 10241, 1536.5, Number.NaN]) {
+        expect(() => new InMemoryKinesis({ maxRecordSizeKiB: kib }), String(kib)).to.throw(TypeError, 'maxRecordSizeKiB must be an integer from 1024 to 10240');
+      }
+      expect(() => new InMemoryKinesis({ maxRecordSizeKiB: 10240 })).not.to.throw();
     });
 
     it('refuses explicit hash keys that are not decimals in 0..2^128-1', () => {
@@ -475,7 +498,7 @@ describe('InMemoryKinesis', () => {
       const data = new Uint8Array(1024 * 1024 - 1);
       const exactly = Array.from({ length: 5 }, (_, i) => ({ partitionKey: String(i), data }));
       expect(putRecords('s', exactly)).to.have.length(5);
-      const over = [...exactly.slice(0, 4), { partitionKey: '44', data }];
+      const over = [...exactly, { partitionKey: '5', data: new Uint8Array(1) }];
       const error = errorOf(scheduler, kinesis.putRecords('s', over));
       expect(codeOf(error)).to.equal('InvalidArgumentException');
       expect(kinesis.records('s', 'shardId-000000000000')).to.have.length(5);
