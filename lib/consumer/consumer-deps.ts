@@ -4,12 +4,13 @@
  * for one subscription.
  * @packageDocumentation
  */
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { ConsumerConf } from '../config/consumer-config';
 import { resolveKinesisPort, resolveLeaseStorePort } from '../ports/aws/clients';
 import type { KinesisFanOutPort, KinesisPort } from '../ports/kinesis-port';
 import type { LeaseStorePort } from '../ports/lease-store-port';
 import type { Deps, Logger } from '../ports/deps';
+import { monotonicScheduler } from './monotonic-scheduler';
 import type { ShardDiagnostic } from './shard-pipeline';
 
 export type { Deps, KinesisInput, LeaseStoreInput, Logger } from '../ports/deps';
@@ -33,6 +34,7 @@ export interface ConsumerEnvironment {
   /** Fan-out methods are there when the port has them (the AWS port and `InMemoryKinesis` do). */
   readonly kinesis: KinesisPort & Partial<KinesisFanOutPort>;
   readonly leases: LeaseStorePort;
+  /** `deps.scheduler`, else {@link monotonicScheduler}. */
   readonly scheduler: SchedulerLike;
   /** Destroys the clients built for this subscription; a no-op for those handed in. */
   readonly release: () => void;
@@ -40,7 +42,9 @@ export interface ConsumerEnvironment {
 }
 
 /**
- * Resolves `deps` for one subscription, building the clients `deps` does not provide.
+ * Resolves `deps` for one subscription, building the clients `deps` does not provide. The default
+ * scheduler reads the monotonic clock: lease expiry and validity must not move when the wall
+ * clock is stepped.
  * @internal
  */
 export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): ConsumerEnvironment {
@@ -58,7 +62,7 @@ export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): Con
   return {
     kinesis: kinesis.port,
     leases: leases.port,
-    scheduler: deps.scheduler ?? asyncScheduler,
+    scheduler: deps.scheduler ?? monotonicScheduler,
     release: () => {
       kinesis.release();
       leases.release();

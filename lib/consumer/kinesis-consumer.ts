@@ -28,13 +28,14 @@ import {
   takeUntil,
   tap,
   timer,
-  asyncScheduler,
   type Observable,
+  type SchedulerLike,
 } from 'rxjs';
 import type { ConsumerConf } from '../config/consumer-config';
 import { ReactiveKinesisError } from '../model/errors';
 import { consumerShutdown, type ConsumerNotification, type ConsumerShutdown } from '../model/notifications';
 import type { ConsumerDiagnostic, Deps, Logger } from './consumer-deps';
+import { monotonicScheduler } from './monotonic-scheduler';
 import { batchOptions, processBatch, type BatchDiagnostic, type ProcessBatchOptions } from './process-batch/process-batch';
 import { asEventProcessor, type EventProcessor, type Processor } from './process-batch/event-processor';
 import { shards$, type LeasedShard } from './shards';
@@ -202,6 +203,11 @@ export class KinesisConsumer {
     return this.finished.catch(() => undefined);
   }
 
+  /** The clock of the batches and the stop deadline: the one `shards$` runs on. */
+  private get scheduler(): SchedulerLike {
+    return this.deps.scheduler ?? monotonicScheduler;
+  }
+
   private shardEvents(): Observable<LeasedShard> {
     const { onDiagnostic, ...deps } = this.deps;
     return shards$(
@@ -218,7 +224,7 @@ export class KinesisConsumer {
   private deadlineAfter(stop$: Observable<unknown>): Observable<unknown> {
     return stop$.pipe(
       take(1),
-      concatMap(() => timer(this.conf.worker.shutdownTimeoutMillis, this.deps.scheduler ?? asyncScheduler)),
+      concatMap(() => timer(this.conf.worker.shutdownTimeoutMillis, this.scheduler)),
     );
   }
 
@@ -230,7 +236,7 @@ export class KinesisConsumer {
       ...(batchWindowMillis === undefined ? {} : { batchWindowMillis }),
       shardId,
       stop$,
-      scheduler: this.deps.scheduler ?? asyncScheduler,
+      scheduler: this.scheduler,
       onDiagnostic: (diagnostic) => this.report(diagnostic),
     };
   }

@@ -1,24 +1,24 @@
 /**
  * consumerEnvironment must use the ports it is handed as they are (releasing nothing of theirs),
- * default the scheduler, and report diagnostics to onDiagnostic and failures to the logger.
+ * default the scheduler to the monotonic one, and report diagnostics to onDiagnostic and failures to the logger.
  */
 import { expect } from 'chai';
-import { asyncScheduler } from 'rxjs';
 import * as sinon from 'sinon';
 import { consumerEnvironment } from '../../lib/consumer/consumer-deps';
+import { monotonicScheduler } from '../../lib/consumer/monotonic-scheduler';
 import { CompoundSequenceNumber } from '../../lib/model/sequence-number';
 import { LeaseStoreThrottledError } from '../../lib/model/errors';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../lib/testing';
 import { testConf } from './support/consumer-fleet';
 
 describe('consumerEnvironment', () => {
-  it('uses the ports it is handed, and the async scheduler by default', () => {
+  it('uses the ports it is handed, and the monotonic scheduler by default', () => {
     const kinesis = new InMemoryKinesis();
     const leases = new InMemoryLeaseStore();
     const env = consumerEnvironment(testConf('a'), { kinesis, leases });
     expect(env.kinesis).to.equal(kinesis);
     expect(env.leases).to.equal(leases);
-    expect(env.scheduler).to.equal(asyncScheduler);
+    expect(env.scheduler).to.equal(monotonicScheduler);
     env.release();
   });
 
