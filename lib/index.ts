@@ -122,6 +122,7 @@ export {
 } from './consumer';
 export type {
   BatchDiagnostic,
+  CallTimeouts,
   CheckpointerEvent,
   CommittableEvent,
   ConfiguredBatchOptions,

@@ -7,6 +7,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { ConsumerConf } from '../config/consumer-config';
 import { resolveKinesisPort, resolveLeaseStorePort } from '../ports/aws/clients';
+import { boundedKinesis, boundedLeaseStore, type CallTimeouts } from '../ports/bounded-calls';
 import type { KinesisFanOutPort, KinesisPort } from '../ports/kinesis-port';
 import type { LeaseStorePort } from '../ports/lease-store-port';
 import type { Deps, Logger } from '../ports/deps';
@@ -31,8 +32,12 @@ export interface ConsumerDeps extends Deps {
 
 /** The ports of one consumer subscription. @internal */
 export interface ConsumerEnvironment {
-  /** Fan-out methods are there when the port has them (the AWS port and `InMemoryKinesis` do). */
+  /**
+   * Every call bounded by the subscription's call timeouts. Fan-out methods are there when the
+   * port has them (the AWS port and `InMemoryKinesis` do).
+   */
   readonly kinesis: KinesisPort & Partial<KinesisFanOutPort>;
+  /** Every call bounded by the subscription's call timeouts. */
   readonly leases: LeaseStorePort;
   /** `deps.scheduler`, else {@link monotonicScheduler}. */
   readonly scheduler: SchedulerLike;
@@ -42,12 +47,13 @@ export interface ConsumerEnvironment {
 }
 
 /**
- * Resolves `deps` for one subscription, building the clients `deps` does not provide. The default
- * scheduler reads the monotonic clock: lease expiry and validity must not move when the wall
- * clock is stepped.
+ * Resolves `deps` for one subscription, building the clients `deps` does not provide, and bounds
+ * every call of both ports by `timeouts`, on the subscription's scheduler, whatever the ports
+ * are (built here, handed in as clients, or handed in as ports). The default scheduler reads the
+ * monotonic clock: lease expiry and validity must not move when the wall clock is stepped.
  * @internal
  */
-export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): ConsumerEnvironment {
+export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps, timeouts: CallTimeouts): ConsumerEnvironment {
   const { region, kinesisEndpoint, dynamoDBEndpoint, userAgent } = conf.aws;
   const regionOption = { userAgent, ...(region === undefined ? {} : { region }) };
   const kinesis = resolveKinesisPort(deps.kinesis, { ...regionOption, ...(kinesisEndpoint === undefined ? {} : { endpoint: kinesisEndpoint }) });
@@ -59,10 +65,11 @@ export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): Con
     throw error;
   }
   const { logger, onDiagnostic } = deps;
+  const scheduler = deps.scheduler ?? monotonicScheduler;
   return {
-    kinesis: kinesis.port,
-    leases: leases.port,
-    scheduler: deps.scheduler ?? monotonicScheduler,
+    kinesis: boundedKinesis(kinesis.port, timeouts, scheduler),
+    leases: boundedLeaseStore(leases.port, timeouts, scheduler),
+    scheduler,
     release: () => {
       kinesis.release();
       leases.release();

@@ -35,6 +35,7 @@ import type { ConsumerConf } from '../config/consumer-config';
 import { ReactiveKinesisError } from '../model/errors';
 import { consumerShutdown, type ConsumerNotification, type ConsumerShutdown } from '../model/notifications';
 import type { ConsumerDiagnostic, Deps, Logger } from './consumer-deps';
+import type { ConsumeOptions } from './consumer-settings';
 import { monotonicScheduler } from './monotonic-scheduler';
 import { batchOptions, processBatch, type BatchDiagnostic, type ProcessBatchOptions } from './process-batch/process-batch';
 import { asEventProcessor, type EventProcessor, type Processor } from './process-batch/event-processor';
@@ -63,7 +64,7 @@ export interface KinesisConsumerDeps extends Deps {
 }
 
 /** Choices with no configuration key. */
-export interface KinesisConsumerOptions extends Pick<ProcessBatchOptions, 'concurrency' | 'batchWindowMillis'> {
+export interface KinesisConsumerOptions extends Pick<ProcessBatchOptions, 'concurrency' | 'batchWindowMillis'>, Pick<ConsumeOptions, 'callTimeouts'> {
   /**
    * What a batch failing beyond the tolerance stops: `'shard'` (the default) stops that shard
    * gracefully (see `LeasedShard.stop`): its answered prefix is checkpointed and its lease released
@@ -210,10 +211,15 @@ export class KinesisConsumer {
 
   private shardEvents(): Observable<LeasedShard> {
     const { onDiagnostic, ...deps } = this.deps;
+    const { maxUncommitted, callTimeouts } = this.options;
     return shards$(
       this.conf,
       { ...deps, ...(onDiagnostic === undefined ? {} : { onDiagnostic }) },
-      { stop$: this.stopping.asObservable(), ...(this.options.maxUncommitted === undefined ? {} : { maxUncommitted: this.options.maxUncommitted }) },
+      {
+        stop$: this.stopping.asObservable(),
+        ...(maxUncommitted === undefined ? {} : { maxUncommitted }),
+        ...(callTimeouts === undefined ? {} : { callTimeouts }),
+      },
     );
   }
 
