@@ -123,6 +123,7 @@ export {
 } from './consumer';
 export type {
   BatchDiagnostic,
+  CallTimeouts,
   CheckpointerEvent,
   CommittableEvent,
   ConfiguredBatchOptions,

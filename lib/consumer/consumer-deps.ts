@@ -4,12 +4,14 @@
  * for one subscription.
  * @packageDocumentation
  */
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { ConsumerConf } from '../config/consumer-config';
 import { resolveKinesisPort, resolveLeaseStorePort } from '../ports/aws/clients';
+import { boundedKinesis, boundedLeaseStore, type CallTimeouts } from '../ports/bounded-calls';
 import type { KinesisFanOutPort, KinesisPort } from '../ports/kinesis-port';
 import type { LeaseStorePort } from '../ports/lease-store-port';
 import type { Deps, Logger } from '../ports/deps';
+import { monotonicScheduler } from './monotonic-scheduler';
 import type { ShardDiagnostic } from './shard-pipeline';
 
 export type { Deps, KinesisInput, LeaseStoreInput, Logger } from '../ports/deps';
@@ -30,9 +32,14 @@ export interface ConsumerDeps extends Deps {
 
 /** The ports of one consumer subscription. @internal */
 export interface ConsumerEnvironment {
-  /** Fan-out methods are there when the port has them (the AWS port and `InMemoryKinesis` do). */
+  /**
+   * Every call bounded by the subscription's call timeouts. Fan-out methods are there when the
+   * port has them (the AWS port and `InMemoryKinesis` do).
+   */
   readonly kinesis: KinesisPort & Partial<KinesisFanOutPort>;
+  /** Every call bounded by the subscription's call timeouts. */
   readonly leases: LeaseStorePort;
+  /** `deps.scheduler`, else {@link monotonicScheduler}. */
   readonly scheduler: SchedulerLike;
   /** Destroys the clients built for this subscription; a no-op for those handed in. */
   readonly release: () => void;
@@ -40,10 +47,13 @@ export interface ConsumerEnvironment {
 }
 
 /**
- * Resolves `deps` for one subscription, building the clients `deps` does not provide.
+ * Resolves `deps` for one subscription, building the clients `deps` does not provide, and bounds
+ * every call of both ports by `timeouts`, on the subscription's scheduler, whatever the ports
+ * are (built here, handed in as clients, or handed in as ports). The default scheduler reads the
+ * monotonic clock: lease expiry and validity must not move when the wall clock is stepped.
  * @internal
  */
-export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): ConsumerEnvironment {
+export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps, timeouts: CallTimeouts): ConsumerEnvironment {
   const { region, kinesisEndpoint, dynamoDBEndpoint, userAgent } = conf.aws;
   const regionOption = { userAgent, ...(region === undefined ? {} : { region }) };
   const kinesis = resolveKinesisPort(deps.kinesis, { ...regionOption, ...(kinesisEndpoint === undefined ? {} : { endpoint: kinesisEndpoint }) });
@@ -56,10 +66,11 @@ export function consumerEnvironment(conf: ConsumerConf, deps: ConsumerDeps): Con
   }
   const { logger, onDiagnostic } = deps;
   const firstTime = firstTimeOf();
+  const scheduler = deps.scheduler ?? monotonicScheduler;
   return {
-    kinesis: kinesis.port,
-    leases: leases.port,
-    scheduler: deps.scheduler ?? asyncScheduler,
+    kinesis: boundedKinesis(kinesis.port, timeouts, scheduler),
+    leases: boundedLeaseStore(leases.port, timeouts, scheduler),
+    scheduler,
     release: () => {
       kinesis.release();
       leases.release();

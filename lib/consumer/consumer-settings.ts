@@ -9,12 +9,15 @@
  * initial position ← `initialPosition`; GetRecords size and pause ← `polling.maxRecords`,
  * `polling.idleTimeBetweenReadsMillis`; retry backoff ← `worker.taskBackoffMillis`; checkpoint pacing
  * ← `checkpointer.intervalMillis`, `checkpointer.backoffMillis`; bound on each step of a stop ←
- * `worker.shutdownTimeoutMillis`.
+ * `worker.shutdownTimeoutMillis`; limits of Kinesis and lease-table calls ← the failover time
+ * (`call-timeouts`), unless `options.callTimeouts` sets them.
  * @packageDocumentation
  */
 import type { Observable } from 'rxjs';
 import type { ConsumerConf } from '../config/consumer-config';
 import type { OutOfRangeRecords } from './deaggregate/deaggregate';
+import type { CallTimeouts } from '../ports/bounded-calls';
+import { callTimeouts } from './call-timeouts';
 import { resolveLeaseSettings, type LeaseCoordinatorSettings } from './lease/lease-settings';
 import { requireMillis } from './polling/backoff';
 import { checkPollOptions } from './polling/poll-shard';
@@ -53,6 +56,16 @@ export interface ConsumeOptions {
    * producer. Either way each such aggregate is an `AggregateOutOfRange` diagnostic.
    */
   readonly outOfRangeRecords?: OutOfRangeRecords;
+  /**
+   * How long a Kinesis or lease-table call may go unanswered before it is given up and retried,
+   * in milliseconds. By default derived from the failover time: `requestMillis` (lease-table
+   * calls, ListShards, GetShardIterator) the renew interval, failover / 3 − epsilon, at least 1 s;
+   * `readMillis` (GetRecords, the first event of a fan-out subscription) the failover time, from
+   * 10 s to 30 s; `setUpMillis` (creating the table, registering the stream consumer) 60 s.
+   * Raise `requestMillis` for a lease table of many tens of thousands of leases, whose Scan takes
+   * longer, or `readMillis` for a slow link.
+   */
+  readonly callTimeouts?: Partial<CallTimeouts>;
 }
 
 /** Everything a consumer subscription runs with. */
@@ -60,6 +73,8 @@ export interface ConsumerSettings {
   readonly streamName: string;
   readonly lease: LeaseCoordinatorSettings;
   readonly pipeline: ShardPipelineSettings;
+  /** Limits of every call to Kinesis and the lease table. */
+  readonly calls: CallTimeouts;
 }
 
 /**
@@ -82,7 +97,7 @@ export function consumerSettings(conf: ConsumerConf, options: ConsumeOptions = {
     parentShardPollIntervalMillis: conf.shardSync.parentShardPollIntervalMillis,
     skipShardSyncAtStartupIfLeasesExist: conf.shardSync.skipAtStartupIfLeasesExist,
   };
-  resolveLeaseSettings(lease);
+  const calls = callTimeouts(resolveLeaseSettings(lease), options.callTimeouts);
 
   const { maxUncommitted, checkpointAfterCommits, outOfRangeRecords } = options;
   if (maxUncommitted !== undefined && !(Number.isSafeInteger(maxUncommitted) && maxUncommitted >= 0)) {
@@ -113,5 +128,5 @@ export function consumerSettings(conf: ConsumerConf, options: ConsumeOptions = {
   requireMillis(pipeline.checkpoint.intervalMillis, 'consume$: checkpointer.intervalMillis');
   requireMillis(pipeline.checkpoint.backoffMillis, 'consume$: checkpointer.backoffMillis');
 
-  return { streamName: conf.streamName, lease, pipeline };
+  return { streamName: conf.streamName, lease, pipeline, calls };
 }

@@ -9,6 +9,7 @@ export { mapPayload, mapPayloadAsync } from './committable-event';
 export type { CommittableEvent } from './committable-event';
 export type { ConsumerDeps, ConsumerDiagnostic, Deps, KinesisInput, LeaseStoreInput, Logger } from './consumer-deps';
 export type { ConsumeOptions } from './consumer-settings';
+export type { CallTimeouts } from '../ports/bounded-calls';
 export type { ShardDiagnostic } from './shard-pipeline';
 export type { CheckpointerEvent } from './checkpoint/checkpointer';
 export type { DeaggregationDiagnostic } from './deaggregate/deaggregate';

@@ -28,14 +28,15 @@ import {
   takeUntil,
   tap,
   timer,
-  asyncScheduler,
   type Observable,
+  type SchedulerLike,
 } from 'rxjs';
 import type { ConsumerConf } from '../config/consumer-config';
 import { ReactiveKinesisError } from '../model/errors';
 import { consumerShutdown, type ConsumerNotification, type ConsumerShutdown } from '../model/notifications';
 import type { ConsumerDiagnostic, Deps, Logger } from './consumer-deps';
 import type { ConsumeOptions } from './consumer-settings';
+import { monotonicScheduler } from './monotonic-scheduler';
 import { batchOptions, processBatch, type BatchDiagnostic, type ProcessBatchOptions } from './process-batch/process-batch';
 import { asEventProcessor, type EventProcessor, type Processor } from './process-batch/event-processor';
 import { shards$, type LeasedShard } from './shards';
@@ -63,7 +64,9 @@ export interface KinesisConsumerDeps extends Deps {
 }
 
 /** Choices with no configuration key. */
-export interface KinesisConsumerOptions extends Pick<ProcessBatchOptions, 'concurrency' | 'batchWindowMillis'>, Pick<ConsumeOptions, 'outOfRangeRecords'> {
+export interface KinesisConsumerOptions
+  extends Pick<ProcessBatchOptions, 'concurrency' | 'batchWindowMillis'>,
+    Pick<ConsumeOptions, 'outOfRangeRecords' | 'callTimeouts'> {
   /**
    * What a batch failing beyond the tolerance stops: `'shard'` (the default) stops that shard
    * gracefully (see `LeasedShard.stop`): its answered prefix is checkpointed and its lease released
@@ -203,9 +206,14 @@ export class KinesisConsumer {
     return this.finished.catch(() => undefined);
   }
 
+  /** The clock of the batches and the stop deadline: the one `shards$` runs on. */
+  private get scheduler(): SchedulerLike {
+    return this.deps.scheduler ?? monotonicScheduler;
+  }
+
   private shardEvents(): Observable<LeasedShard> {
     const { onDiagnostic, ...deps } = this.deps;
-    const { maxUncommitted, outOfRangeRecords } = this.options;
+    const { maxUncommitted, outOfRangeRecords, callTimeouts } = this.options;
     return shards$(
       this.conf,
       { ...deps, ...(onDiagnostic === undefined ? {} : { onDiagnostic }) },
@@ -213,6 +221,7 @@ export class KinesisConsumer {
         stop$: this.stopping.asObservable(),
         ...(maxUncommitted === undefined ? {} : { maxUncommitted }),
         ...(outOfRangeRecords === undefined ? {} : { outOfRangeRecords }),
+        ...(callTimeouts === undefined ? {} : { callTimeouts }),
       },
     );
   }
@@ -224,7 +233,7 @@ export class KinesisConsumer {
   private deadlineAfter(stop$: Observable<unknown>): Observable<unknown> {
     return stop$.pipe(
       take(1),
-      concatMap(() => timer(this.conf.worker.shutdownTimeoutMillis, this.deps.scheduler ?? asyncScheduler)),
+      concatMap(() => timer(this.conf.worker.shutdownTimeoutMillis, this.scheduler)),
     );
   }
 
@@ -236,7 +245,7 @@ export class KinesisConsumer {
       ...(batchWindowMillis === undefined ? {} : { batchWindowMillis }),
       shardId,
       stop$,
-      scheduler: this.deps.scheduler ?? asyncScheduler,
+      scheduler: this.scheduler,
       onDiagnostic: (diagnostic) => this.report(diagnostic),
     };
   }

@@ -131,7 +131,10 @@ export interface ShardPipelineSettings {
   readonly maxUncommitted?: number;
   /** Retries of GetRecords / GetShardIterator. */
   readonly backoff?: BackoffSettings;
-  /** A Kinesis call unanswered this long is retried. Default 30000. */
+  /**
+   * A GetShardIterator or GetRecords call unanswered this long is retried. Default: none here; the
+   * consumer's port bounds every call already (`bounded-calls`).
+   */
   readonly callTimeoutMillis?: number;
   readonly checkpoint: {
     readonly intervalMillis: number;

@@ -40,6 +40,7 @@ import {
   map,
   merge,
   of,
+  retry,
   take,
   takeUntil,
   tap,
@@ -55,6 +56,8 @@ import type { CommittableEvent } from './committable-event';
 import { consumerEnvironment, type ConsumerDeps, type ConsumerEnvironment } from './consumer-deps';
 import { consumerSettings, type ConsumeOptions, type ConsumerSettings } from './consumer-settings';
 import { leaseCoordinator, type LeaseCoordinator, type LeaseEvent } from './lease/lease-coordinator';
+import { isRetryable } from './lease/store-retry';
+import { backoff } from './polling/backoff';
 import { fanOutPort } from './fan-out/subscribe-shard';
 import { shardPipeline } from './shard-pipeline';
 import { SubscriptionLifetime } from './subscription-lifetime';
@@ -126,7 +129,7 @@ export function shards$(conf: ConsumerConf, deps: ConsumerDeps = {}, options: Co
   const settings = consumerSettings(conf, options);
   const stop$ = options.stop$ ?? NEVER;
   return defer(() => {
-    const env = consumerEnvironment(conf, deps);
+    const env = consumerEnvironment(conf, deps, settings.calls);
     const lifetime = new SubscriptionLifetime(env.release);
     return stop$.pipe(
       take(1),
@@ -165,13 +168,19 @@ export function shards$(conf: ConsumerConf, deps: ConsumerDeps = {}, options: Co
 /**
  * The settings shards are read with: as configured for polling; for enhanced fan-out, once the
  * stream consumer is registered and ACTIVE (before any lease is taken, so that no lease is held
- * by a worker that cannot read yet), with its ARN.
+ * by a worker that cannot read yet), with its ARN. A registration that runs out of time or meets
+ * a transient fault is tried again after the read backoff, as often as a read would be.
  */
 function readSettings(conf: ConsumerConf, env: ConsumerEnvironment, settings: ConsumerSettings): Observable<ConsumerSettings> {
   const { fanOut } = conf;
   if (fanOut === undefined) return of(settings);
+  const retries = backoff(settings.pipeline.backoff, 'consume$');
   return defer(() => fanOutPort(env.kinesis).ensureStreamConsumer(settings.streamName, fanOut.consumerName)).pipe(
     take(1),
+    retry({
+      count: retries.maxRetries,
+      delay: (error: unknown, attempt) => (isRetryable(error) ? timer(retries.delay(attempt), env.scheduler) : throwError(() => error)),
+    }),
     map((consumerArn) => ({ ...settings, pipeline: { ...settings.pipeline, fanOut: { consumerArn } } })),
   );
 }

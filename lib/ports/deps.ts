@@ -28,8 +28,11 @@ export interface Deps {
   /** Only consumers use the lease table. */
   readonly leases?: LeaseStoreInput;
   /**
-   * The clock of every timer, retry, linger and lease expiry. Default `asyncScheduler` (for the
-   * producer, the same timers with 0 ms as the event loop's next turn: `nextTurnScheduler`).
+   * The clock of every timer, retry, linger and lease expiry. Default `asyncScheduler`'s timers;
+   * for consumers read on the monotonic clock (`performance.now()`), so that a step of the wall
+   * clock neither expires live leases nor stretches lost ones; for the producer with 0 ms as the
+   * event loop's next turn (`nextTurnScheduler`). A scheduler handed in is used as it is: a
+   * virtual one for tests, or, in production, one whose `now()` is monotonic too.
    */
   readonly scheduler?: SchedulerLike;
   /** Told about failures the library works around. */

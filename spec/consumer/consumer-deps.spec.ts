@@ -1,25 +1,45 @@
 /**
- * consumerEnvironment must use the ports it is handed as they are (releasing nothing of theirs),
- * default the scheduler, and report diagnostics to onDiagnostic and failures to the logger: a loss
- * each time, user records delivered from outside their shard once per shard.
+ * consumerEnvironment must use the ports it is handed (releasing nothing of theirs), each call
+ * bounded by the call timeouts on the subscription's scheduler, default the scheduler to the
+ * monotonic one, and report diagnostics to onDiagnostic and failures to the logger: a loss each
+ * time, user records delivered from outside their shard once per shard.
  */
 import { expect } from 'chai';
-import { asyncScheduler } from 'rxjs';
+import { VirtualTimeScheduler, lastValueFrom } from 'rxjs';
 import * as sinon from 'sinon';
 import { consumerEnvironment } from '../../lib/consumer/consumer-deps';
+import { monotonicScheduler } from '../../lib/consumer/monotonic-scheduler';
 import { CompoundSequenceNumber } from '../../lib/model/sequence-number';
-import { LeaseStoreThrottledError } from '../../lib/model/errors';
+import { LeaseStoreError, LeaseStoreThrottledError } from '../../lib/model/errors';
+import type { CallTimeouts } from '../../lib/ports/bounded-calls';
 import { InMemoryKinesis, InMemoryLeaseStore } from '../../lib/testing';
-import { testConf } from './support/consumer-fleet';
+import { STREAM, TABLE, testConf } from './support/consumer-fleet';
+
+const TIMEOUTS: CallTimeouts = { requestMillis: 100, readMillis: 1000, setUpMillis: 5000 };
 
 describe('consumerEnvironment', () => {
-  it('uses the ports it is handed, and the async scheduler by default', () => {
-    const kinesis = new InMemoryKinesis();
-    const leases = new InMemoryLeaseStore();
-    const env = consumerEnvironment(testConf('a'), { kinesis, leases });
-    expect(env.kinesis).to.equal(kinesis);
-    expect(env.leases).to.equal(leases);
-    expect(env.scheduler).to.equal(asyncScheduler);
+  it('calls the ports it is handed, each call bounded on the scheduler handed in', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const kinesis = new InMemoryKinesis({ scheduler, streams: { [STREAM]: 2 } });
+    const leases = new InMemoryLeaseStore({ scheduler, tables: [TABLE] });
+    const env = consumerEnvironment(testConf('a'), { kinesis, leases, scheduler }, TIMEOUTS);
+    expect(env.scheduler).to.equal(scheduler);
+    const shards = lastValueFrom(env.kinesis.listShards(STREAM));
+    scheduler.flush();
+    expect(await shards).to.have.length(2);
+    expect(kinesis.calls.listShards).to.equal(1);
+
+    leases.faults.add({ operation: 'listLeases', fault: 'hang', times: 1 });
+    const scan = lastValueFrom(env.leases.listLeases(TABLE)).catch((error: unknown) => error);
+    scheduler.flush();
+    expect(await scan).to.be.instanceOf(LeaseStoreError).and.include({ code: 'TimedOut' });
+    expect(scheduler.now()).to.equal(TIMEOUTS.requestMillis);
+    env.release();
+  });
+
+  it('runs on the monotonic scheduler unless one is handed in', () => {
+    const env = consumerEnvironment(testConf('a'), { kinesis: new InMemoryKinesis(), leases: new InMemoryLeaseStore() }, TIMEOUTS);
+    expect(env.scheduler).to.equal(monotonicScheduler);
     env.release();
   });
 
@@ -31,7 +51,7 @@ describe('consumerEnvironment', () => {
       leases: new InMemoryLeaseStore(),
       logger: { warn },
       onDiagnostic: (d) => seen.push(d._tag),
-    });
+    }, TIMEOUTS);
     const error = new Error('boom');
     env.report({ _tag: 'Polled', shardId: 's', records: 3, millisBehindLatest: 0 });
     env.report({ _tag: 'ShardFailed', shardId: 's', error });
@@ -53,7 +73,7 @@ describe('consumerEnvironment', () => {
   it('warns of every aggregate dropped, and once per shard of user records delivered from outside its range', () => {
     const warn = sinon.spy();
     const seen: string[] = [];
-    const env = consumerEnvironment(testConf('a'), { kinesis: new InMemoryKinesis(), leases: new InMemoryLeaseStore(), logger: { warn }, onDiagnostic: (d) => seen.push(d._tag) });
+    const env = consumerEnvironment(testConf('a'), { kinesis: new InMemoryKinesis(), leases: new InMemoryLeaseStore(), logger: { warn }, onDiagnostic: (d) => seen.push(d._tag) }, TIMEOUTS);
     const outOfRange = (shardId: string, sequenceNumber: string, outcome: 'delivered' | 'dropped') =>
       ({ _tag: 'AggregateOutOfRange', shardId, sequenceNumber, subSequenceNumber: 1, hashKey: 7n, outOfRange: 3, userRecords: 5, outcome }) as const;
     const unreadable = (shardId: string, sequenceNumber: string) =>
@@ -81,7 +101,7 @@ describe('consumerEnvironment', () => {
 
     // Once per shard and subscription: another subscription logs again.
     const again = sinon.spy();
-    consumerEnvironment(testConf('a'), { kinesis: new InMemoryKinesis(), leases: new InMemoryLeaseStore(), logger: { warn: again } }).report(outOfRange('s0', '4', 'delivered'));
+    consumerEnvironment(testConf('a'), { kinesis: new InMemoryKinesis(), leases: new InMemoryLeaseStore(), logger: { warn: again } }, TIMEOUTS).report(outOfRange('s0', '4', 'delivered'));
     expect(again.callCount).to.equal(1);
   });
 });

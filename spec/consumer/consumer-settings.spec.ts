@@ -63,13 +63,20 @@ describe('consumerSettings', () => {
   });
 
   it('passes the options without a configuration key', () => {
-    const { pipeline } = consumerSettings(conf, { maxUncommitted: 0, checkpointAfterCommits: 100 });
+    const { pipeline, calls } = consumerSettings(conf, { maxUncommitted: 0, checkpointAfterCommits: 100, callTimeouts: { readMillis: 45_000 } });
     expect(pipeline.maxUncommitted).to.equal(0);
     expect(pipeline.checkpoint.maxCommits).to.equal(100);
+    expect(calls).to.deep.equal({ requestMillis: 1308, readMillis: 45_000, setUpMillis: 60_000 });
+  });
+
+  it('derives the call timeouts from the failover time', () => {
+    // failover 4000: renew interval 4000 / 3 − 25 = 1308; reads at least 10 s.
+    expect(consumerSettings(conf).calls).to.deep.equal({ requestMillis: 1308, readMillis: 10_000, setUpMillis: 60_000 });
   });
 
   it('refuses out-of-range options, naming them', () => {
     expect(() => consumerSettings(conf, { maxUncommitted: 1.5 })).to.throw(TypeError, /maxUncommitted must be a non-negative integer, got 1.5/);
     expect(() => consumerSettings(conf, { checkpointAfterCommits: -1 })).to.throw(TypeError, /checkpointAfterCommits must be a positive integer, got -1/);
+    expect(() => consumerSettings(conf, { callTimeouts: { requestMillis: 0 } })).to.throw(TypeError, /callTimeouts.requestMillis must be a positive number of milliseconds, got 0/);
   });
 });

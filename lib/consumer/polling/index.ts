@@ -4,7 +4,7 @@
  */
 export { backoff } from './backoff';
 export type { Backoff, BackoffSettings } from './backoff';
-export { DEFAULT_CALL_TIMEOUT_MILLIS, MAX_RECORDS_PER_CALL, pollShard, pollShardThrough } from './poll-shard';
+export { MAX_RECORDS_PER_CALL, pollShard, pollShardThrough } from './poll-shard';
 export type { PollEvent, PollGate, PollShardOptions } from './poll-shard';
 export { startingPosition } from './starting-position';
 export type { StartingPosition } from './starting-position';

@@ -12,9 +12,10 @@
  * - an expired iterator (`ExpiredIteratorError`, five minutes after it was issued, e.g. after the
  *   gate stayed shut) is replaced at once by one AFTER_SEQUENCE_NUMBER of the last record delivered,
  *   or at the starting position when nothing has been delivered yet;
- * - another retryable failure, or a call left unanswered for `callTimeoutMillis`, is retried after
- *   a backoff, at most `backoff.maxRetries` times in a row, then passed on; a non-retryable one is
- *   passed on at once;
+ * - another retryable failure, or a call left unanswered for `callTimeoutMillis` when one is
+ *   given, is retried after a backoff, at most `backoff.maxRetries` times in a row, then passed on;
+ *   a non-retryable one is passed on at once. The consumer gives none: it bounds every call at the
+ *   port (`bounded-calls`), where a call that runs out of time is such a retryable failure;
  * - a page without a next iterator ends the shard: its records are emitted, then `ShardEnd` with
  *   the children it announced, then completion. `ResourceNotFoundException` (`StreamNotFoundError`)
  *   on either call also means shard end, with no children, as in the KCL: a closed shard whose
@@ -34,6 +35,7 @@ import {
   defer,
   forkJoin,
   from,
+  identity,
   map,
   of,
   repeat,
@@ -42,6 +44,7 @@ import {
   throwError,
   timeout,
   timer,
+  type MonoTypeOperatorFunction,
   type Observable,
   type ObservableInput,
   type SchedulerLike,
@@ -52,8 +55,6 @@ import { backoff, requireMillis, type Backoff, type BackoffSettings } from './ba
 
 /** Most records one GetRecords call may ask for. */
 export const MAX_RECORDS_PER_CALL = 10000;
-/** How long a call may go unanswered before it is retried (the KCL's GetRecords request timeout). */
-export const DEFAULT_CALL_TIMEOUT_MILLIS = 30_000;
 
 /** What polling a shard yields. */
 export type PollEvent =
@@ -74,7 +75,10 @@ export interface PollShardOptions {
   readonly idleTimeBetweenReadsMillis: number;
   /** Retry pacing for throttling and transient failures. */
   readonly backoff?: BackoffSettings;
-  /** A call not answered within this time is abandoned and retried as a transient failure. Default 30000 (the KCL's). */
+  /**
+   * A call not answered within this time is abandoned and retried as a transient failure. Default:
+   * none here, for a port whose calls are bounded already (the consumer's are).
+   */
   readonly callTimeoutMillis?: number;
   /** The clock of every wait. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -131,15 +135,17 @@ export function pollShardThrough<T>(
   const { streamName, shardId, start, maxRecords, idleTimeBetweenReadsMillis } = options;
   const scheduler = options.scheduler ?? asyncScheduler;
   const retries = checkPollOptions(options);
-  const callTimeoutMillis = options.callTimeoutMillis ?? DEFAULT_CALL_TIMEOUT_MILLIS;
+  const { callTimeoutMillis } = options;
   // A call that never answers is abandoned and retried like any transient failure.
-  const bounded = <T>(operation: string) =>
-    timeout<T, Observable<never>>({
-      first: callTimeoutMillis,
-      scheduler,
-      with: () =>
-        throwError(() => new KinesisCallError(operation, 'RequestTimeout', `no answer within ${callTimeoutMillis} ms (shard ${shardId})`, { retryable: true })),
-    });
+  const bounded = <T>(operation: string): MonoTypeOperatorFunction<T> =>
+    callTimeoutMillis === undefined
+      ? identity
+      : timeout<T, Observable<never>>({
+          first: callTimeoutMillis,
+          scheduler,
+          with: () =>
+            throwError(() => new KinesisCallError(operation, 'RequestTimeout', `no answer within ${callTimeoutMillis} ms (shard ${shardId})`, { retryable: true })),
+        });
 
   const fetchPage = (cursor: Cursor): Observable<Step> =>
     defer(() => {

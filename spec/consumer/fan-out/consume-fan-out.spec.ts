@@ -2,6 +2,9 @@
  * consume$ with `kcl.retrievalMode` FANOUT on the in-memory fakes: the stream consumer is registered
  * before any lease is taken, every shard is read through subscriptions and never polled, records
  * come in order and once, and after a split the parent is read to its end before its children.
+ * A set-up call that never answers is given up and made again: a subscription whose first event
+ * does not come at the read limit (10 s with a 3 s failover, not the reader's 60 s liveness check),
+ * a registration of the stream consumer at the set-up limit.
  * Subscriptions answer through promises, so virtual time is let pass in small steps, settling the
  * promises in between.
  */
@@ -88,6 +91,39 @@ describe('consume$ with enhanced fan-out', () => {
     expect(fleet.lease(parent)).to.include({ checkpoint: 'SHARD_END' });
     expect(fleet.lease(parent).childShardIds).to.have.members(children);
     expect(fleet.kinesis.calls.getRecords, 'never polled').to.equal(0);
+    a.unsubscribe();
+  });
+});
+
+describe('consume$ with enhanced fan-out, when a set-up call never answers', () => {
+  it('gives up a subscription whose first event does not come within the read limit, and reads the shard through the next', async () => {
+    const fleet = new ConsumerFleet(1);
+    fleet.put(texts('r', 5));
+    fleet.kinesis.faults.add({ operation: 'subscribeToShard', fault: 'hang', times: 1 });
+    const a = fleet.start('a', FANOUT);
+    await run(fleet, 9900);
+    expect(a.texts(), 'nothing read while the first subscription hangs').to.deep.equal([]);
+    // Given up at 10000; the next subscription comes after the read backoff (100).
+    await run(fleet, 400);
+    expect(a.texts()).to.deep.equal(texts('r', 5));
+    expect(a.deliveries[0]!.at).to.be.at.most(10_200);
+    expect(fleet.kinesis.calls.subscribeToShard).to.equal(2);
+    expect(a.diagnostics.filter((d) => d._tag === 'SubscriptionSilent'), 'not left to the liveness check').to.deep.equal([]);
+    expect(a.error).to.equal(undefined);
+    a.unsubscribe();
+  });
+
+  it('registers the stream consumer again when a registration does not answer within the set-up limit', async () => {
+    const fleet = new ConsumerFleet(2);
+    fleet.put(texts('r', 6));
+    fleet.kinesis.faults.add({ operation: 'ensureStreamConsumer', fault: 'hang', times: 1 });
+    const a = fleet.start('a', { ...FANOUT, options: { callTimeouts: { setUpMillis: 2000 } } });
+    await run(fleet, 1990);
+    expect(fleet.store.tableNames(), 'no lease work before the stream consumer is there').to.deep.equal([]);
+    await run(fleet, 1500);
+    expect(fleet.kinesis.calls.ensureStreamConsumer).to.equal(2);
+    expect(a.texts().sort()).to.deep.equal(texts('r', 6).sort());
+    expect(a.error).to.equal(undefined);
     a.unsubscribe();
   });
 });
