@@ -70,6 +70,8 @@ type Outcome<E> = E | typeof CONTENDED | HandoffStarted;
 /** What one round did. */
 interface TakeRound<E> {
   readonly observations: LeaseObservations;
+  /** No round has scanned the table yet: the next one is the first (a failed scan does not count). */
+  readonly first: boolean;
   readonly events: readonly E[];
   /** Pause before the next round. */
   readonly pauseMillis: number;
@@ -161,13 +163,14 @@ export function takeLoop<E>(context: TakeRoundContext<E>): Observable<E> {
           toArray(),
           map((outcomes): TakeRound<E> => ({
             observations: withHandoffs(observations, outcomes),
+            first: false,
             events: outcomes.filter((o): o is E => o !== CONTENDED && !isHandoffStarted(o)),
             pauseMillis: outcomes.includes(CONTENDED) ? conf.contendedTakeIntervalMillis : first ? conf.confirmTakeIntervalMillis : conf.takeIntervalMillis,
           })),
         );
       }),
       catchError((error: unknown) =>
-        isRetryable(error) ? of<TakeRound<E>>({ observations: previous, events: [], pauseMillis: conf.takeIntervalMillis }) : throwError(() => error),
+        isRetryable(error) ? of<TakeRound<E>>({ observations: previous, first, events: [], pauseMillis: conf.takeIntervalMillis }) : throwError(() => error),
       ),
     );
 
@@ -179,7 +182,7 @@ export function takeLoop<E>(context: TakeRoundContext<E>): Observable<E> {
   // unread for a whole take interval (12 s with failover 60 s) before it finds out. That check
   // comes after the loser's second look, so that it sees the loser's share.
   return round(NO_OBSERVATIONS, true).pipe(
-    expand(({ observations, pauseMillis }) => timer(pauseMillis, scheduler).pipe(concatMap(() => round(observations, false)))),
+    expand(({ observations, first, pauseMillis }) => timer(pauseMillis, scheduler).pipe(concatMap(() => round(observations, first)))),
     concatMap(({ events }) => events),
   );
 }
