@@ -20,6 +20,13 @@ export interface CommittableEvent<A> {
   readonly shardId: string;
   /** The position of the original record; the checkpoint moves past it once it is committed. */
   readonly sequenceNumber: CompoundSequenceNumber;
+  /**
+   * The fencing token of the lease this event was read under: the lease counter when this worker
+   * acquired the shard. Every later tenure of the shard, by any worker, has a greater token, so a
+   * sink that remembers the greatest token it has seen per shard can refuse a write that carries a
+   * smaller one: the write of a worker that was paused past its lease while another took over.
+   */
+  readonly fencingToken: number;
   /** True once this event, or any event mapped from the same record, has been committed. */
   readonly committed: boolean;
   /**
@@ -52,6 +59,7 @@ class Committable<A> implements CommittableEvent<A> {
     readonly payload: A,
     private readonly root: Committable<ConsumerEvent> | undefined,
     private readonly onCommit: ((successful: boolean) => void) | undefined,
+    private readonly token = 0,
   ) {}
 
   get event(): ConsumerEvent {
@@ -63,6 +71,9 @@ class Committable<A> implements CommittableEvent<A> {
   }
   get sequenceNumber(): CompoundSequenceNumber {
     return this.event.sequenceNumber;
+  }
+  get fencingToken(): number {
+    return (this.root ?? this).token;
   }
   get committed(): boolean {
     return (this.root ?? this).done;
@@ -103,9 +114,10 @@ class Committable<A> implements CommittableEvent<A> {
  * Binds an event to a commit handler.
  * @param event the record as read; it is also the initial payload
  * @param onCommit called once, on the first commit of this event or of any event mapped from it
+ * @param fencingToken the lease counter at acquisition ({@link CommittableEvent.fencingToken})
  */
-export function committableEvent(event: ConsumerEvent, onCommit: (successful: boolean) => void): CommittableEvent<ConsumerEvent> {
-  return new Committable(event, undefined, onCommit);
+export function committableEvent(event: ConsumerEvent, onCommit: (successful: boolean) => void, fencingToken = 0): CommittableEvent<ConsumerEvent> {
+  return new Committable(event, undefined, onCommit, fencingToken);
 }
 
 /** Maps each payload, keeping the commit binding. */

@@ -109,6 +109,8 @@ export interface ShardToRead {
   readonly checkpoint: CompoundSequenceNumber | undefined;
   /** The shard's hash-key range, for the KCL's aggregate filter; without it nothing is filtered. */
   readonly hashKeyRange?: HashKeyRange;
+  /** Carried by every event ({@link CommittableEvent.fencingToken}). Default 0. */
+  readonly fencingToken?: number;
 }
 
 /**
@@ -154,6 +156,13 @@ export interface ShardPipelineIo {
   readonly shardEnded: (childShards: readonly ChildShard[]) => Observable<CheckpointWriteResult>;
   /** Emits when the lease is lost: the pipeline completes at once and writes nothing more. */
   readonly lost$: Observable<unknown>;
+  /**
+   * Asked before every event is emitted: whether the lease is still valid here. When it is not
+   * (the process did not run for longer than the lease's validity, or a subscriber held the thread
+   * that long), another worker may be reading the shard already: the pipeline completes at once
+   * as on a lost lease, emitting nothing more and writing nothing. Default: always valid.
+   */
+  readonly leaseValid?: () => boolean;
   /** Emits to stop gracefully. May be subscribed more than once. */
   readonly stop$?: Observable<unknown>;
   /**
@@ -202,6 +211,7 @@ export function shardPipeline(
   });
   const start = startingPosition(shard.checkpoint, settings.initialPosition);
   const stop$ = io.stop$ ?? NEVER;
+  const leaseValid = io.leaseValid ?? (() => true);
   const report = (outcome: CheckpointerEvent) => onDiagnostic?.({ _tag: 'Checkpoint', shardId, outcome });
 
   const fanOut = settings.fanOut === undefined ? undefined : { consumerArn: settings.fanOut.consumerArn, port: fanOutPort(kinesis) };
@@ -209,7 +219,7 @@ export function shardPipeline(
   if (start._tag === 'ShardFinished') return EMPTY;
 
   return defer(() => {
-    const tracker = new CommitTracker(shardId);
+    const tracker = new CommitTracker(shardId, shard.fencingToken);
     // Nothing at or below this is written by a final checkpoint after unsubscription.
     let settled: CompoundSequenceNumber | undefined;
     // Why reading ended, set before the read stream completes; events flow alone, so no stage per
@@ -380,8 +390,9 @@ export function shardPipeline(
           io.lost$.pipe(map((): typeof LOST => LOST)),
           closing$.pipe(endWith(CLOSED)),
         ).pipe(takeWhile((x): x is typeof LOST => x !== CLOSED));
-        // Completing (rather than being unsubscribed) on a lost lease keeps the final write below from running.
-        return merge(event$, control$).pipe(takeWhile((x): x is CommittableEvent<ConsumerEvent> => x !== LOST));
+        // Completing (rather than being unsubscribed) on a lost lease keeps the final write below from
+        // running. An event met after the lease's validity ran out is fenced off the same way.
+        return merge(event$, control$).pipe(takeWhile((x): x is CommittableEvent<ConsumerEvent> => x !== LOST && leaseValid()));
       }),
       tap({
         unsubscribe: () => (io.onUnsubscribe ?? runDetached)(finalCheckpoint()),

@@ -63,6 +63,12 @@ import { SubscriptionLifetime } from './subscription-lifetime';
 export interface LeasedShard {
   readonly shardId: string;
   /**
+   * This tenure's fencing token: the lease counter when this worker acquired the shard, also on
+   * every event ({@link CommittableEvent.fencingToken}). Any later tenure of the shard, here or on
+   * another worker, has a greater one.
+   */
+  readonly fencingToken: number;
+  /**
    * The shard's events, in sequence order, from its checkpoint on. Subscribe to it once, when it
    * is emitted (as `mergeMap` does): the lease is renewed whether or not anyone reads the shard,
    * and a second subscription errors. Completes when the lease is lost, the shard ends, or the
@@ -135,13 +141,18 @@ export function shards$(conf: ConsumerConf, deps: ConsumerDeps = {}, options: Co
             concatMap((resolved) => {
               const coordinator = leaseCoordinator({ leases: env.leases, kinesis: env.kinesis, scheduler: env.scheduler }, resolved.lease);
               const wiring: Wiring = { env, settings: resolved, coordinator, lifetime };
-              return coordinator.events$.pipe(
+              // A stopping worker takes back the handoffs it asked for, so that their holders keep
+              // reading instead of handing shards to a worker that is gone.
+              const withdrawals$ = stopping$.pipe(
+                take(1),
+                concatMap(() => coordinator.withdrawRequests().pipe(takeUntil(timer(resolved.pipeline.shutdownTimeoutMillis, env.scheduler)))),
+              );
+              return merge(
                 // Ending the lease events is what ends the outer stream; the shards' own events$ stop
                 // through `stopping$` and are owned by whoever subscribed to them.
-                // eslint-disable-next-line rxjs-x/no-unsafe-takeuntil
-                takeUntil(stopping$),
-                connect((lease$) => leasedShards(wiring, lease$, stopping$)),
-              );
+                coordinator.events$.pipe(takeUntil(stopping$)),
+                withdrawals$,
+              ).pipe(connect((lease$) => leasedShards(wiring, lease$, stopping$)));
             }),
           ),
         { connector: () => new ReplaySubject<unknown>(1) },
@@ -211,6 +222,7 @@ function leasedShards(wiring: Wiring, lease$: Observable<LeaseEvent>, stopping$:
         );
         return {
           shardId: acquired.shardId,
+          fencingToken: acquired.lease.leaseCounter,
           events$,
           stop,
           get millisBehindLatest() {
@@ -259,12 +271,14 @@ function readShard(
         shardId,
         checkpoint: new CompoundSequenceNumber(lease.checkpoint, lease.checkpointSubSequenceNumber),
         ...(hashKeyRange === undefined ? {} : { hashKeyRange }),
+        fencingToken: lease.leaseCounter,
       },
       settings.pipeline,
       {
         writeCheckpoint: (position) => coordinator.checkpoint(shardId, position),
         shardEnded: (childShards) => coordinator.shardEnded(shardId, childShards),
         lost$,
+        leaseValid: () => coordinator.holds(shardId),
         stop$,
         onUnsubscribe: (finalCheckpoint$) => lifetime.runDetached(concat(finalCheckpoint$, release$)),
       },

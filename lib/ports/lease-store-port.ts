@@ -12,7 +12,14 @@ import type { Lease, LeaseChanges, RemovableLeaseAttribute } from '../model/leas
 /** The outcome of a conditional write. */
 export type LeaseWriteResult =
   | { readonly _tag: 'Written'; readonly lease: Lease }
-  | { readonly _tag: 'ConditionFailed' };
+  | {
+      readonly _tag: 'ConditionFailed';
+      /**
+       * The client sent the write more than once: an earlier attempt may have been applied and its
+       * answer lost, so only reading the item back tells whether the write is in.
+       */
+      readonly maybeApplied?: true;
+    };
 
 /** The outcome of a (possibly conditional) delete. */
 export type LeaseDeleteResult = { readonly _tag: 'Deleted' } | { readonly _tag: 'ConditionFailed' };

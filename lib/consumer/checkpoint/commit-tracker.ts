@@ -54,8 +54,14 @@ export class CommitTracker {
    */
   readonly progress$: Observable<CommitProgress> = this.advanced.asObservable();
 
-  /** @param shardId for error messages */
-  constructor(private readonly shardId: string) {}
+  /**
+   * @param shardId for error messages
+   * @param fencingToken carried by every event tracked ({@link CommittableEvent.fencingToken})
+   */
+  constructor(
+    private readonly shardId: string,
+    private readonly fencingToken = 0,
+  ) {}
 
   /** Events tracked and not yet in the committed prefix (an event committed out of order counts until every earlier one is committed). */
   get outstanding(): number {
@@ -88,7 +94,7 @@ export class CommitTracker {
     this.last = position;
     this.entries.push({ position, committed: false });
     const ticket = this.tickets++;
-    return committableEvent(event, () => this.commit(ticket));
+    return committableEvent(event, () => this.commit(ticket), this.fencingToken);
   }
 
   /**

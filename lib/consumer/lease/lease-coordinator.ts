@@ -78,7 +78,6 @@ import {
   concatMap,
   defer,
   exhaustMap,
-  expand,
   finalize,
   from,
   ignoreElements,
@@ -92,28 +91,31 @@ import {
   timeout,
   timer,
   toArray,
-  type MonoTypeOperatorFunction,
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
 import type { Lease } from '../../model/lease';
 import { CompoundSequenceNumber } from '../../model/sequence-number';
 import type { ChildShard, HashKeyRange, KinesisPort, Shard } from '../../ports/kinesis-port';
-import type { LeaseStorePort, LeaseUpdate } from '../../ports/lease-store-port';
+import type { LeaseStorePort, LeaseUpdate, LeaseWriteResult } from '../../ports/lease-store-port';
 import type { CheckpointWriteResult } from '../checkpoint/checkpoint-write';
 import { newLease } from '../shard-sync/plan-leases';
 import { isReadyToConsume } from '../shard-sync/shard-readiness';
 import { syncShards } from '../shard-sync/sync-shards';
-import { assignLeases } from './assignment';
-import { NO_OBSERVATIONS, observeLeases, type LeaseObservations } from './lease-observations';
+import type { LeaseObservations } from './lease-observations';
+import { STARTUP_ATTEMPTS, TAKE_ATTEMPTS, resolveLeaseSettings, type LeaseCoordinatorSettings, type ResolvedLeaseSettings } from './lease-settings';
 import {
-  STARTUP_ATTEMPTS,
-  TAKE_ATTEMPTS,
-  resolveLeaseSettings,
-  type LeaseCoordinatorSettings,
-  type ResolvedLeaseSettings,
-} from './lease-settings';
-import { backoffDelay, isRetryable } from './store-retry';
+  checkpointUpdate,
+  heldConditions,
+  releaseUpdate,
+  renewUpdate,
+  shardEndUpdate,
+  showsRelease,
+  withdrawHandoffUpdate,
+} from './lease-updates';
+import { judgeReadBack } from './read-back';
+import { backoffDelay, isRetryable, retryStoreCall } from './store-retry';
+import { takeLoop } from './take-round';
 import { writeLanes } from './write-lanes';
 
 /** What the coordinator tells the consumer. */
@@ -172,6 +174,20 @@ export interface LeaseCoordinator {
    * lease is valid, then given up (the lease then expires by itself).
    */
   release(shardId: string): Observable<void>;
+  /**
+   * Whether this worker holds the lease and it is still valid on the lease clock: the fence every
+   * event of the shard passes before it is emitted. False once the lease has been lost, released or
+   * handed over, or once no write has succeeded for the failover time (less epsilon) since the
+   * last successful one began, whatever the timers have noticed yet.
+   */
+  holds(shardId: string): boolean;
+  /**
+   * Takes back the handoff requests this worker made and has not taken up, for a worker that
+   * stops: each lease goes back to the worker asked, which keeps reading it, instead of being handed
+   * over to a worker that is gone and idling until it expires. A lease already handed over and not
+   * taken is given up. Faults are ignored (the request then times out as it would have).
+   */
+  withdrawRequests(): Observable<never>;
 }
 
 /** What the coordinator talks to. */
@@ -190,7 +206,7 @@ interface HeldLease {
   validUntil: number;
   /** `LeaseAcquired` has been emitted (its parents were finished). */
   announced: boolean;
-  /** The last write errored: it may have been applied although no answer came back. */
+  /** A write may have been applied although no answer said so: it errored, or the client sent it twice. */
   uncertain: boolean;
   /** A renewal (with its retries) is under way. */
   renewing: boolean;
@@ -206,44 +222,11 @@ type HeldWrite = { readonly _tag: 'Written'; readonly lease: Lease } | { readonl
 
 const LOST: HeldWrite = { _tag: 'Lost' };
 
-/** A handoff this worker asked for, as written. */
-interface HandoffStarted {
-  readonly _tag: 'HandoffStarted';
-  readonly lease: Lease;
-  /** When the write was sent: the handoff's timeout counts from here. */
-  readonly at: number;
-}
-
-/** The observations with the handoffs just started: the next scan then keeps their start time. */
-function withHandoffs(observations: LeaseObservations, outcomes: ReadonlyArray<{ readonly _tag: string }>): LeaseObservations {
-  const started = outcomes.filter((o): o is HandoffStarted => o._tag === 'HandoffStarted');
-  if (started.length === 0) return observations;
-  const next = new Map(observations);
-  for (const { lease, at } of started) {
-    const before = observations.get(lease.leaseKey);
-    next.set(lease.leaseKey, { lease, counterChangedAtMillis: before?.counterChangedAtMillis ?? at, handoffSinceMillis: at });
-  }
-  return next;
-}
-
-/** Marks a take lost to another worker's take of the same free lease. */
-const CONTENDED = { _tag: 'Contended' } as const;
-type Contended = typeof CONTENDED;
-
-/** What one take round did. */
-interface TakeRound {
-  readonly loop: TakeLoop;
-  readonly events: readonly LeaseEvent[];
-  /** Pause before the next round. */
-  readonly pauseMillis: number;
-}
-
-/** State of the take loop, carried from round to round. */
-interface TakeLoop {
-  readonly observations: LeaseObservations;
-  /** No round has scanned the table yet. */
-  readonly first: boolean;
-}
+/**
+ * How many times one write to a held lease reads the lease back and writes again before the lease
+ * counts as lost: each time, another writer changed the lease between the write and the read.
+ */
+const MAX_READ_BACKS = 3;
 
 /**
  * Builds a coordinator. Nothing happens until {@link LeaseCoordinator.events$} is subscribed.
@@ -259,6 +242,8 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
   const held = new Map<string, HeldLease>();
   const releasedAt = new Map<string, number>();
   const shardRanges = new Map<string, HashKeyRange>();
+  /** Handoff requests of this worker not yet taken up, by lease key, as written. */
+  const requested = new Map<string, Lease>();
   const lanes = writeLanes();
   const notices = new Subject<LeaseEvent>();
   let running = false;
@@ -293,18 +278,6 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
 
   const validFor = (startedAt: number): number => startedAt + conf.failoverTimeMillis - conf.epsilonMillis;
 
-  /**
-   * The conditions every write to a held lease carries besides its counter. Normally: no
-   * `checkpointOwner` (as the KCL 3.x renewer requires), so a handoff asked for by another worker
-   * fails the write instead of being overlooked. During a handoff the lease names the new owner,
-   * and what authorises this worker's writes is `checkpointOwner` naming it.
-   */
-  const fence = (update: LeaseUpdate, entry: HeldLease): LeaseUpdate => {
-    if (entry.handoffUntil === undefined) return { ...update, expectedCheckpointOwner: null };
-    const { expectedOwner: _owner, ...rest } = update;
-    return { ...rest, expectedCheckpointOwner: workerId };
-  };
-
   /** Another worker asked for the lease: tell the pipeline, which checkpoints and then calls `release`. */
   const startHandoff = (shardId: string, entry: HeldLease): void => {
     entry.handoffUntil = now() + conf.gracefulLeaseHandoffTimeoutMillis;
@@ -312,65 +285,79 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
   };
 
   /**
-   * One conditional write to a held lease, in its lane, bounded by the lease's validity. Resolves a
-   * failed condition that follows an errored write by reading the lease back.
-   * @param build the update, from the lease as currently held (evaluated when the lane is free)
+   * One conditional write to a held lease, in its lane, bounded by the lease's validity. The call,
+   * once sent, runs to its answer even if this write is unsubscribed (see {@link writeLanes}); a
+   * failed condition is judged by reading the lease back ({@link judgeReadBack}).
+   * @param build the update, from the lease as currently held and whether it is in a handoff
+   *   (evaluated when the lane is free, and again for each write after a read-back)
    * @param options.requireHeld lose rather than write when the entry is no longer the held one
    * @param options.done whether a read-back lease already shows this very write applied
    */
   const writeHeld = (
     shardId: string,
     entry: HeldLease,
-    build: (lease: Lease) => LeaseUpdate,
-    options: { readonly requireHeld: boolean; readonly done?: (stored: Lease) => boolean },
+    build: (lease: Lease, inHandoff: boolean) => LeaseUpdate,
+    options: { readonly requireHeld: boolean; readonly done?: (stored: Lease, inHandoff: boolean) => boolean },
   ): Observable<HeldWrite> => {
-    const attempt = (afterReadBack: boolean): Observable<HeldWrite> =>
+    const attempt = (readBacks: number): Observable<HeldWrite> =>
       defer(() => {
         if ((options.requireHeld && held.get(shardId) !== entry) || now() >= entry.validUntil) return of(LOST);
         const startedAt = now();
-        const update = fence(build(entry.lease), entry);
-        return store.updateLease(tableName, shardId, update).pipe(
-          tap({ error: () => (entry.uncertain = true) }),
+        const inHandoff = entry.handoffUntil !== undefined;
+        const update = heldConditions(build(entry.lease, inHandoff), workerId, inHandoff);
+        const sent$ = defer(() => store.updateLease(tableName, shardId, update)).pipe(
+          // Applied here, not downstream: a sent write's answer counts even after its caller left.
+          tap({
+            next: (result) => {
+              if (result._tag === 'Written') {
+                entry.lease = result.lease;
+                entry.validUntil = Math.max(entry.validUntil, validFor(startedAt));
+                entry.uncertain = false;
+              } else if (result.maybeApplied === true) {
+                entry.uncertain = true;
+              }
+            },
+            error: () => (entry.uncertain = true),
+          }),
+        );
+        return lanes.sent(shardId, sent$).pipe(
           concatMap((result): Observable<HeldWrite> => {
-            if (result._tag === 'Written') {
-              entry.lease = result.lease;
-              entry.validUntil = Math.max(entry.validUntil, validFor(startedAt));
-              entry.uncertain = false;
-              return of(result);
-            }
-            const uncertain = entry.uncertain && !afterReadBack;
-            // A new handoff fails the write on its marker; only the stored lease tells it from a loss.
-            const mayBeHandoff = entry.handoffUntil === undefined;
-            if (!uncertain && !mayBeHandoff) return of(LOST);
+            if (result._tag === 'Written') return of(result);
+            if (readBacks >= MAX_READ_BACKS) return of(LOST);
             return store.getLease(tableName, shardId).pipe(
               concatMap((stored) => {
+                const verdict = judgeReadBack(
+                  workerId,
+                  { expectedCounter: update.expectedCounter, uncertain: entry.uncertain, inHandoff, ...(options.done === undefined ? {} : { done: (s: Lease) => options.done!(s, inHandoff) }) },
+                  stored,
+                );
+                // Our writes to this lease are all answered now (one lane), and the table says what landed.
                 entry.uncertain = false;
-                if (stored === undefined) return of(LOST);
-                // Our own earlier write went through after all (its answer was lost).
-                const applied = uncertain && stored.leaseCounter === update.expectedCounter + 1;
-                if (applied && options.done?.(stored) === true) {
-                  entry.lease = stored;
-                  return of<HeldWrite>({ _tag: 'Written', lease: stored });
+                switch (verdict._tag) {
+                  case 'Lost':
+                    return of(LOST);
+                  case 'Written':
+                    entry.lease = verdict.lease;
+                    return of<HeldWrite>(verdict);
+                  case 'Handoff':
+                    entry.lease = verdict.lease;
+                    startHandoff(shardId, entry);
+                    return attempt(readBacks + 1);
+                  case 'Withdrawn':
+                    entry.lease = verdict.lease;
+                    delete entry.handoffUntil;
+                    return attempt(readBacks + 1);
+                  case 'Retry':
+                    entry.lease = verdict.lease;
+                    return attempt(readBacks + 1);
                 }
-                if (mayBeHandoff && stored.checkpointOwner === workerId && (applied || stored.leaseCounter === update.expectedCounter)) {
-                  entry.lease = stored;
-                  startHandoff(shardId, entry);
-                  return attempt(true);
-                }
-                if (!applied) return of(LOST);
-                if (entry.handoffUntil === undefined ? stored.leaseOwner !== workerId : stored.checkpointOwner !== workerId) return of(LOST);
-                // Write again on top of it.
-                entry.lease = stored;
-                return attempt(true);
               }),
             );
           }),
         );
       });
     return defer(() =>
-      lanes.run(shardId, attempt(false)).pipe(
-        timeout({ first: Math.max(0, entry.validUntil - now()), with: () => of(LOST), scheduler }),
-      ),
+      lanes.run(shardId, attempt(0)).pipe(timeout({ first: Math.max(0, entry.validUntil - now()), with: () => of(LOST), scheduler })),
     );
   };
 
@@ -384,33 +371,26 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
     return timer(Math.min(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), left), scheduler);
   };
 
-  // ------------------------------------------------------------------ renewals
-
   /**
-   * The last write to a lease this worker gives up, held or not any more: retried while the lease
-   * is valid, then dropped (the lease then expires by itself).
+   * Gives a lease up, held or not any more ({@link releaseUpdate}: no owner, or during a handoff the
+   * handoff completed), retried while the lease is valid, then dropped (the lease then expires by
+   * itself). A handoff request that lands while this write is on its way turns it into the
+   * handoff's completion, so the worker that asked gets the lease at once.
    */
-  const lastWrite = (shardId: string, entry: HeldLease, build: (lease: Lease) => LeaseUpdate, done: (stored: Lease) => boolean): Observable<never> =>
-    writeHeld(shardId, entry, build, { requireHeld: false, done }).pipe(
-      retry({ delay: retryWhileValid(entry) }),
-      catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
-      ignoreElements(),
-    );
-
-  /**
-   * Hands a lease in a handoff over to its new owner: a write conditional on the counter (and on
-   * `checkpointOwner` being this worker) that removes `checkpointOwner` and moves the counter on,
-   * so the new owner sees the lease free for it, and nothing this worker might still write can land.
-   */
-  const transfer = (shardId: string, entry: HeldLease): Observable<never> =>
-    lastWrite(shardId, entry, (lease) => ({ expectedCounter: lease.leaseCounter, remove: ['checkpointOwner'] }), (stored) => stored.checkpointOwner === undefined);
-
-  /** Gives a lease in a handoff up at once: unannounced (nothing to checkpoint), or overdue (`LeaseLost`). */
-  const handOver = (shardId: string, entry: HeldLease): Observable<LeaseEvent> =>
+  const giveUp = (shardId: string, entry: HeldLease): Observable<never> =>
     defer(() => {
       releasedAt.set(shardId, now());
-      return concat(lose(shardId, entry), transfer(shardId, entry));
+      return writeHeld(shardId, entry, (lease, inHandoff) => releaseUpdate(lease, workerId, inHandoff), { requireHeld: false, done: showsRelease }).pipe(
+        retry({ delay: retryWhileValid(entry) }),
+        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
+        ignoreElements(),
+      );
     });
+
+  // ------------------------------------------------------------------ renewals
+
+  /** Gives a lease in a handoff up at once: unannounced (nothing to checkpoint), or overdue (`LeaseLost`). */
+  const handOver = (shardId: string, entry: HeldLease): Observable<LeaseEvent> => concat(lose(shardId, entry), giveUp(shardId, entry));
 
   const renew = (shardId: string, entry: HeldLease): Observable<LeaseEvent> =>
     defer(() => {
@@ -420,7 +400,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       // A renewal still retrying, or another write on its way (which renews when it succeeds), is enough.
       if (entry.renewing || lanes.isBusy(shardId)) return EMPTY;
       entry.renewing = true;
-      return writeHeld(shardId, entry, (lease) => ({ expectedCounter: lease.leaseCounter }), { requireHeld: true }).pipe(
+      return writeHeld(shardId, entry, renewUpdate, { requireHeld: true }).pipe(
         retry({ delay: retryWhileValid(entry) }),
         concatMap((result) => {
           if (result._tag !== 'Written') return lose(shardId, entry);
@@ -449,147 +429,22 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       const entry: HeldLease = { lease, validUntil: validFor(since), announced: false, uncertain: false, renewing: false };
       held.set(lease.leaseKey, entry);
       releasedAt.delete(lease.leaseKey);
+      requested.delete(lease.leaseKey);
       // The scan is older than the take, but parents only ever become more finished.
       if (!isReadyToConsume(lease, (key) => observations.get(key)?.lease)) return EMPTY;
       entry.announced = true;
       return of(acquired(lease.leaseKey, entry));
     });
 
-  /** Tries a store call `attempts` times in all, with backoff, while its error is retryable. */
-  const retryStoreCall = <T>(attempts: number): MonoTypeOperatorFunction<T> =>
-    retry<T>({
-      count: attempts - 1,
-      delay: (error: unknown, attempt) =>
-        isRetryable(error) ? timer(backoffDelay(attempt, conf.storeBackoffMillis, conf.renewIntervalMillis), scheduler) : throwError(() => error),
-    });
-
-  /**
-   * One write of a take round, tried {@link TAKE_ATTEMPTS} times. Emits the lease as written and
-   * when the attempt that landed began; or, when the condition failed after an earlier attempt had
-   * errored, the lease read back if `landed` says that attempt landed after all (`readBack`, and
-   * `firstStartedAt` is the earliest it can have landed). Emits `undefined` when it did not land.
-   */
-  const writeForTake = (
-    leaseKey: string,
-    update: LeaseUpdate,
-    landed: (stored: Lease) => boolean,
-  ): Observable<{ readonly lease: Lease; readonly startedAt: number; readonly firstStartedAt: number; readonly readBack: boolean } | undefined> =>
-    defer(() => {
-      const firstStartedAt = now();
-      let startedAt = firstStartedAt;
-      let uncertain = false;
-      return defer(() => {
-        startedAt = now();
-        return store.updateLease(tableName, leaseKey, update);
-      }).pipe(
-        tap({ error: () => (uncertain = true) }),
-        retryStoreCall(TAKE_ATTEMPTS),
-        concatMap((result) => {
-          if (result._tag === 'Written') return of({ lease: result.lease, startedAt, firstStartedAt, readBack: false });
-          if (!uncertain) return of(undefined);
-          return store
-            .getLease(tableName, leaseKey)
-            .pipe(map((stored) => (stored !== undefined && landed(stored) ? { lease: stored, startedAt, firstStartedAt, readBack: true } : undefined)));
-        }),
-      );
-    });
-
-  /**
-   * Takes one lease. Emits `LeaseAcquired` once the shard may be read, and {@link CONTENDED} when
-   * `contendable` and another worker took the lease first.
-   */
-  const take = (lease: Lease, observations: LeaseObservations, contendable: boolean): Observable<LeaseEvent | Contended> =>
-    defer(() => {
-      // The shard's last reader is the checkpoint owner of a handoff, else the owner.
-      const lastReader = lease.checkpointOwner ?? lease.leaseOwner;
-      const update: LeaseUpdate = {
-        expectedCounter: lease.leaseCounter,
-        expectedCheckpointOwner: lease.checkpointOwner ?? null,
-        set: { leaseOwner: workerId },
-        ...(lease.checkpointOwner === undefined ? {} : { remove: ['checkpointOwner'] as const }),
-        incrementOwnerSwitches: lastReader !== undefined && lastReader !== workerId,
-      };
-      const landed = (stored: Lease) => stored.leaseOwner === workerId && stored.leaseCounter === lease.leaseCounter + 1 && stored.checkpointOwner === undefined;
-      return writeForTake(lease.leaseKey, update, landed).pipe(
-        concatMap((taken): Observable<LeaseEvent | Contended> => {
-          // A take that was read back may have landed as early as its first attempt.
-          if (taken !== undefined) return hold(taken.lease, taken.readBack ? taken.firstStartedAt : taken.startedAt, observations);
-          return contendable ? of(CONTENDED) : EMPTY;
-        }),
-        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
-      );
-    });
-
-  /**
-   * Asks the owner of `lease` for it (KCL 3.x `initiateGracefulLeaseHandoff`): owner := this
-   * worker, `checkpointOwner` := the old owner, the counter left alone, conditional on the counter
-   * seen and on no handoff being under way. This worker does not hold the lease yet: the old owner
-   * sees the handoff at its next renewal, checkpoints, and hands the lease over, and a later take
-   * round takes it. Emits the lease as written, with the time of the write.
-   */
-  const initiateHandoff = (lease: Lease): Observable<HandoffStarted> =>
-    defer(() => {
-      const victim = lease.leaseOwner;
-      if (victim === undefined || lease.checkpointOwner !== undefined) return EMPTY;
-      const update: LeaseUpdate = {
-        expectedCounter: lease.leaseCounter,
-        expectedOwner: victim,
-        expectedCheckpointOwner: null,
-        keepCounter: true,
-        set: { leaseOwner: workerId, checkpointOwner: victim },
-      };
-      const landed = (stored: Lease) => stored.leaseOwner === workerId && stored.checkpointOwner === victim;
-      return writeForTake(lease.leaseKey, update, landed).pipe(
-        concatMap((written) => (written === undefined ? EMPTY : of<HandoffStarted>({ _tag: 'HandoffStarted', lease: written.lease, at: written.startedAt }))),
-        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
-      );
-    });
-
-  const takeRound = (loop: TakeLoop): Observable<TakeRound> =>
-    defer(() => store.listLeases(tableName)).pipe(
-      concatMap((scanned) => {
-        const at = now();
-        const observations = observeLeases(loop.observations, scanned, at);
-        const plan = assignLeases({
-          observations,
-          workerId,
-          nowMillis: at,
-          held: new Set(held.keys()),
-          excluded: recentlyReleased(at),
-          assumeUnseenWorker: loop.first,
-          settings: conf,
-        });
-        return merge(
-          from(plan.take).pipe(mergeMap((lease) => take(lease, observations, true))),
-          from(plan.steal).pipe(mergeMap((lease) => initiateHandoff(lease))),
-        ).pipe(
-          toArray(),
-          map((outcomes): TakeRound => ({
-            loop: { observations: withHandoffs(observations, outcomes), first: false },
-            events: outcomes.filter((o): o is LeaseEvent => o !== CONTENDED && o._tag !== 'HandoffStarted'),
-            pauseMillis: outcomes.includes(CONTENDED)
-              ? conf.contendedTakeIntervalMillis
-              : loop.first
-                ? conf.confirmTakeIntervalMillis
-                : conf.takeIntervalMillis,
-          })),
-        );
-      }),
-      // The KCL skips a round whose scan is throttled; so do we, for any retryable fault.
-      catchError((error: unknown) => (isRetryable(error) ? of<TakeRound>({ loop, events: [], pauseMillis: conf.takeIntervalMillis }) : throwError(() => error))),
-    );
-
-  // A worker that lost a race for a free lease looks again soon: the winner now shows in the table,
-  // so the next round sees the real number of workers. Without this, two workers that start
-  // together and pick the same leases first leave the loser owning nothing, hence invisible, and
-  // the winner's next round takes the rest. The first round is checked soon too: it counted a
-  // peer it could not see, and a worker that is really alone should not leave half the shards
-  // unread for a whole take interval (12 s with failover 60 s) before it finds out. That check
-  // comes after the loser's second look, so that it sees the loser's share.
-  const takes$ = takeRound({ observations: NO_OBSERVATIONS, first: true }).pipe(
-    expand(({ loop, pauseMillis }) => timer(pauseMillis, scheduler).pipe(concatMap(() => takeRound(loop)))),
-    concatMap(({ events }) => events),
-  );
+  const takes$ = takeLoop<LeaseEvent>({
+    store,
+    scheduler,
+    conf,
+    held: () => new Set(held.keys()),
+    excluded: recentlyReleased,
+    hold,
+    requested: (lease) => requested.set(lease.leaseKey, lease),
+  });
 
   // ------------------------------------------------------------------ readiness
 
@@ -628,7 +483,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
 
   // ------------------------------------------------------------------ start-up
 
-  const retryAtStart = retryStoreCall<never>(STARTUP_ATTEMPTS);
+  const retryAtStart = retryStoreCall<never>(STARTUP_ATTEMPTS, conf, scheduler);
 
   const firstSync$: Observable<never> = conf.skipShardSyncAtStartupIfLeasesExist
     ? defer(() => store.listLeases(tableName)).pipe(concatMap((leases) => (leases.length > 0 ? EMPTY : sync())))
@@ -642,6 +497,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
     }
     running = true;
     held.clear();
+    requested.clear();
     return merge(concat(startup$, merge(takes$, renewals$, readiness$, syncs$)), notices.asObservable()).pipe(
       finalize(() => {
         running = false;
@@ -660,17 +516,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       }
       const entry = held.get(shardId);
       if (entry === undefined) return of(leaseLost(shardId));
-      const update = (lease: Lease): LeaseUpdate => ({
-        expectedCounter: lease.leaseCounter,
-        expectedOwner: workerId,
-        set: {
-          checkpoint: position.sequenceNumber,
-          checkpointSubSequenceNumber: position.subSequenceNumber,
-          ownerSwitchesSinceCheckpoint: 0,
-        },
-        remove: ['pendingCheckpoint', 'pendingCheckpointSubSequenceNumber'],
-      });
-      return writeHeld(shardId, entry, update, { requireHeld: true }).pipe(
+      return writeHeld(shardId, entry, (lease) => checkpointUpdate(lease, workerId, position), { requireHeld: true }).pipe(
         map((result): CheckpointWriteResult => {
           if (result._tag === 'Written') return { _tag: 'Checkpointed', position };
           loseNoticed(shardId, entry);
@@ -688,24 +534,10 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
         ignoreElements(),
       );
       const childShardIds = childShards.map((c) => c.shardId);
-      const update = (lease: Lease): LeaseUpdate => ({
-        expectedCounter: lease.leaseCounter,
-        expectedOwner: workerId,
-        set: {
-          checkpoint: 'SHARD_END',
-          checkpointSubSequenceNumber: 0,
-          ownerSwitchesSinceCheckpoint: 0,
-          ...(childShardIds.length > 0 ? { childShardIds } : {}),
-        },
-        // A shard that ends during a handoff is finished for its new owner too.
-        remove: [
-          'leaseOwner',
-          'pendingCheckpoint',
-          'pendingCheckpointSubSequenceNumber',
-          ...(lease.checkpointOwner === undefined ? [] : (['checkpointOwner'] as const)),
-        ],
-      });
-      const end$ = writeHeld(shardId, entry, update, { requireHeld: true, done: (stored) => stored.checkpoint === 'SHARD_END' }).pipe(
+      const end$ = writeHeld(shardId, entry, (lease) => shardEndUpdate(lease, workerId, childShardIds), {
+        requireHeld: true,
+        done: (stored) => stored.checkpoint === 'SHARD_END',
+      }).pipe(
         map((result): CheckpointWriteResult => {
           if (result._tag === 'Written') {
             if (held.get(shardId) === entry) held.delete(shardId);
@@ -723,13 +555,43 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
       const entry = held.get(shardId);
       if (entry === undefined) return EMPTY;
       held.delete(shardId);
-      releasedAt.set(shardId, now());
-      if (entry.handoffUntil !== undefined) return transfer(shardId, entry);
-      const update = (lease: Lease): LeaseUpdate => ({ expectedCounter: lease.leaseCounter, expectedOwner: workerId, remove: ['leaseOwner'] });
-      return lastWrite(shardId, entry, update, (stored) => stored.leaseOwner === undefined);
+      return giveUp(shardId, entry);
     });
 
-  return { events$, checkpoint, shardEnded, release };
+  /**
+   * Takes back one handoff request: the lease goes back to the worker asked while the request
+   * stands; a lease already handed over to this worker, and not taken, is given up instead.
+   */
+  const withdraw = (asked: Lease): Observable<never> =>
+    defer(() => {
+      const update = withdrawHandoffUpdate(asked, workerId);
+      if (update === undefined) return EMPTY;
+      const retryWithdrawal = retryStoreCall<LeaseWriteResult>(TAKE_ATTEMPTS, conf, scheduler);
+      const giveUpHandedOver = (stored: Lease | undefined): Observable<unknown> =>
+        stored === undefined || stored.leaseOwner !== workerId || stored.checkpointOwner !== undefined || held.has(stored.leaseKey)
+          ? EMPTY
+          : defer(() => store.updateLease(tableName, stored.leaseKey, { expectedCounter: stored.leaseCounter, expectedOwner: workerId, expectedCheckpointOwner: null, remove: ['leaseOwner'] }));
+      return defer(() => store.updateLease(tableName, asked.leaseKey, update)).pipe(
+        retryWithdrawal,
+        concatMap((result) => (result._tag === 'Written' ? EMPTY : store.getLease(tableName, asked.leaseKey).pipe(concatMap(giveUpHandedOver)))),
+        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
+        ignoreElements(),
+      );
+    });
+
+  const withdrawRequests = (): Observable<never> =>
+    defer(() => {
+      const asked = [...requested.values()];
+      requested.clear();
+      return from(asked).pipe(mergeMap(withdraw));
+    });
+
+  const holds = (shardId: string): boolean => {
+    const entry = held.get(shardId);
+    return entry !== undefined && now() < entry.validUntil;
+  };
+
+  return { events$, checkpoint, shardEnded, release, withdrawRequests, holds };
 }
 
 /** The hash range a lease records, when it has a valid one. */

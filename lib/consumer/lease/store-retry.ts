@@ -2,6 +2,7 @@
  * Which store and Kinesis failures are worth another try, and how long to wait before it.
  * @packageDocumentation
  */
+import { retry, throwError, timer, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { KinesisCallError, LeaseStoreError } from '../../model/errors';
 
 /**
@@ -20,4 +21,20 @@ export function isRetryable(error: unknown): boolean {
  */
 export function backoffDelay(attempt: number, baseMillis: number, maxMillis: number): number {
   return Math.min(maxMillis, baseMillis * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
+}
+
+/**
+ * Tries a store call `attempts` times in all, with {@link backoffDelay} between tries, while its
+ * error is retryable; the last error is passed on.
+ */
+export function retryStoreCall<T>(
+  attempts: number,
+  backoff: { readonly storeBackoffMillis: number; readonly renewIntervalMillis: number },
+  scheduler: SchedulerLike,
+): MonoTypeOperatorFunction<T> {
+  return retry<T>({
+    count: attempts - 1,
+    delay: (error: unknown, attempt) =>
+      isRetryable(error) ? timer(backoffDelay(attempt, backoff.storeBackoffMillis, backoff.renewIntervalMillis), scheduler) : throwError(() => error),
+  });
 }
