@@ -9,10 +9,9 @@
  *   the redelivering tenure began, since that worker's end or silence is what made its work be
  *   done again. An event the producer put twice (a retry after an answer was lost) is two records:
  *   counted apart, as producer copies.
- * - Zombie deliveries: a delivery of shard S with token t when another worker had already logged a
- *   delivery of S with a newer token, i.e. a worker still emitting after its lease was taken over.
- *   The token is the event's fencing token (the lease counter at acquisition) when the library
- *   gives one, else the time the worker's tenure began (the later acquisition is the newer one).
+ * - Zombie deliveries: a delivery of shard S with fencing token t when another worker had already
+ *   logged a delivery of S with a greater token, i.e. a worker still emitting after its lease was
+ *   taken over. All the processes share the machine's monotonic clock, so "already" is exact.
  * - Order: within one tenure (one acquisition of a shard by one worker) positions strictly increase.
  * - Checkpoints: against the last delivered record of each shard.
  * @packageDocumentation
@@ -111,8 +110,6 @@ export interface Findings {
   };
   readonly zombies: {
     readonly count: number;
-    /** What tokens were compared: the events' fencing tokens, or the times tenures began. */
-    readonly basis: 'fencing-token' | 'acquisition-time';
     readonly byWorker: Readonly<Record<string, number>>;
     readonly sample: readonly ZombieSample[];
   };
@@ -165,15 +162,13 @@ export function analyse(input: AnalysisInput): Findings {
 
 /** Zombie deliveries, per shard in time order; see the module notes. */
 function findZombies(deliveries: readonly Delivery[]): { isZombie: (delivery: Delivery) => boolean; summary: Findings['zombies'] } {
-  const basis = deliveries.length > 0 && deliveries.every((d) => d.fencingToken !== null) ? 'fencing-token' : 'acquisition-time';
-  const tokenOf = (delivery: Delivery): number => (basis === 'fencing-token' ? delivery.fencingToken! : delivery.acquiredAt);
   // Per shard, per worker: the newest token it has delivered with, and when it first did.
   const newest = new Map<string, Map<string, { token: number; since: number }>>();
   const zombies = new Set<Delivery>();
   const byWorker: Record<string, number> = {};
   const sample: ZombieSample[] = [];
   for (const delivery of deliveries) {
-    const token = tokenOf(delivery);
+    const token = delivery.fencingToken;
     const workers = newest.get(delivery.shardId) ?? new Map<string, { token: number; since: number }>();
     newest.set(delivery.shardId, workers);
     let newer: { worker: string; token: number; since: number } | undefined;
@@ -198,7 +193,7 @@ function findZombies(deliveries: readonly Delivery[]): { isZombie: (delivery: De
     const own = workers.get(delivery.worker);
     if (own === undefined || token > own.token) workers.set(delivery.worker, { token, since: delivery.at });
   }
-  return { isZombie: (delivery) => zombies.has(delivery), summary: { count: zombies.size, basis, byWorker, sample } };
+  return { isZombie: (delivery) => zombies.has(delivery), summary: { count: zombies.size, byWorker, sample } };
 }
 
 /** Counts and attributes duplicates (of the deliveries of produced events); see the module notes. */

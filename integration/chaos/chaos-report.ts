@@ -110,11 +110,11 @@ export function invariantsOf(findings: Findings, outcome: ChaosOutcome, problems
       ok: zombies.count === 0,
       detail:
         zombies.count === 0
-          ? `no delivery after another worker had delivered the same shard under a newer ${zombies.basis === 'fencing-token' ? 'fencing token' : 'acquisition'}`
-          : `${formatCount(zombies.count)} deliveries by workers whose shard another worker had taken over (${zombieWorkers}; compared by ${zombies.basis === 'fencing-token' ? 'fencing token' : 'acquisition time, no fencing token logged'}), e.g. ${zombies.sample
+          ? 'no delivery after another worker had delivered the same shard with a greater fencing token'
+          : `${formatCount(zombies.count)} deliveries by workers whose shard another worker had taken over (${zombieWorkers}), e.g. ${zombies.sample
               .slice(0, 3)
-              .map((z) => `${z.worker} delivered shard ${shortShardId(z.shardId)} event ${z.eventId ?? '?'} ${formatMillis(z.lateByMillis)} after ${z.newerWorker} had taken it over`)
-              .join('; ')}. A worker resumed after a pause emits what it reads before its lease renewal fails: emission is not fenced by the lease's validity`,
+              .map((z) => `${z.worker} delivered shard ${shortShardId(z.shardId)} event ${z.eventId ?? '?'} with token ${z.token}, ${formatMillis(z.lateByMillis)} after ${z.newerWorker} had delivered it with token ${z.newerToken}`)
+              .join('; ')}: a worker went on emitting from a tenure another worker had taken over (it had been paused, or its lease was taken while it still held it), so emission was not fenced by the lease`,
     },
     {
       name: 'no duplicates after graceful stops',
@@ -178,7 +178,7 @@ export function formatChaosReport(report: ChaosReport): string {
     `produced ${formatCount(findings.produced)} (acknowledged)${report.sendFailed > 0 ? `, ${formatCount(report.sendFailed)} sends failed (${formatCount(findings.deliveredAfterSendFailed)} of those events delivered all the same)` : ''}`,
     `delivered ${formatCount(findings.deliveries)} times, ${formatCount(findings.distinct)} distinct produced events, lost ${formatCount(findings.lost)}${findings.producerCopies > 0 ? `; ${formatCount(findings.producerCopies)} events put twice by the producer` : ''}${findings.unexpected > 0 ? `; ${formatCount(findings.unexpected)} records not produced by the run` : ''}`,
     `duplicates ${formatCount(d.total)}: after a kill ${formatCount(d.kill)}, after a pause ${formatCount(d.pause)}, after a graceful stop ${formatCount(d.term)}, unattributed ${formatCount(d.unattributed)}`,
-    `zombie deliveries ${formatCount(findings.zombies.count)} (by ${findings.zombies.basis === 'fencing-token' ? 'fencing token' : 'tenure start; no fencing token logged'})`,
+    `zombie deliveries ${formatCount(findings.zombies.count)}`,
     `order: ${formatCount(findings.order.tenures)} tenures, ${formatCount(findings.order.violations)} out of order`,
     ...(atDrain === undefined ? [] : [`checkpoints at the end of the drain: ${atDrain.filter((c) => !c.ahead && c.behind === 0).length}/${atDrain.length} at the last delivered record${atDrain.some((c) => c.behind > 0) ? ` (${atDrain.filter((c) => c.behind > 0).map(describeCheckpoint).join('; ')})` : ''}`]),
     '',

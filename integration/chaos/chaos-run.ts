@@ -232,16 +232,20 @@ class ChaosRun {
     }
     slot.child = child;
     if (child.pid !== undefined) this.pids.push(child.pid);
-    slot.exited = new Promise((resolve) =>
+    slot.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         if (slot.child === child) this.onExit(slot, worker, code, signal);
         resolve();
-      }),
-    );
+      });
+      // A process that could not be started never exits.
+      child.once('error', (error) => {
+        this.problem(`${worker}: ${describeError(error)}`);
+        if (child.pid === undefined) resolve();
+      });
+    });
     child.on('message', (message: unknown) => {
       if (isReadyMessage(message) && slot.child === child && slot.state === 'starting') slot.state = 'running';
     });
-    child.once('error', (error) => this.problems.push(`${worker}: ${describeError(error)}`));
   }
 
   private onExit(slot: Slot, worker: string, code: number | null, signal: NodeJS.Signals | null): void {

@@ -43,8 +43,6 @@ export function logDeliveries(
         return shard.events$.pipe(
           finalize(() => trace(`ended ${shard.shardId} (tenure ${tenure})`)),
           tap((event) => {
-            // Until the library carries it, a fencing token is looked for on the event, then on the shard.
-            const token = (event as { fencingToken?: number }).fencingToken ?? (shard as { fencingToken?: number }).fencingToken;
             append(
               formatDelivery({
                 worker,
@@ -52,7 +50,7 @@ export function logDeliveries(
                 sequenceNumber: event.sequenceNumber.sequenceNumber,
                 subSequenceNumber: event.sequenceNumber.subSequenceNumber,
                 eventId: demoIndexOf(event.event.payload) ?? null,
-                fencingToken: token ?? null,
+                fencingToken: event.fencingToken,
                 tenure,
                 acquiredAt,
                 at: monotonicMillis(),

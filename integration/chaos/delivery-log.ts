@@ -21,8 +21,8 @@ export interface Delivery {
   readonly subSequenceNumber: number;
   /** The event's own id (its index in the produced set); `null` for a record the run did not produce. */
   readonly eventId: number | null;
-  /** The event's `fencingToken` (the lease counter when its shard was acquired), when the library gives one. */
-  readonly fencingToken: number | null;
+  /** The event's `fencingToken`: the lease counter when its shard was acquired, greater for every later tenure. */
+  readonly fencingToken: number;
   /** Which acquisition of the shard by this incarnation it came from (1, 2, …): one lease tenure. */
   readonly tenure: number;
   /** When the tenure began (the shard was emitted by `shards$`), in monotonic milliseconds. */
@@ -63,7 +63,7 @@ export function parseDelivery(line: string): Delivery | undefined {
     /^\d+$/.test(d['sequenceNumber']) &&
     isInteger(d['subSequenceNumber']) &&
     (d['eventId'] === null || isInteger(d['eventId'])) &&
-    (d['fencingToken'] === null || isInteger(d['fencingToken'])) &&
+    isInteger(d['fencingToken']) &&
     isInteger(d['tenure']) &&
     isTime(d['acquiredAt']) &&
     isTime(d['at']) &&
