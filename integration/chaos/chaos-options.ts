@@ -20,7 +20,7 @@ export interface ChaosOptions {
   readonly failoverTimeMillis: number;
   /** How long after production the workers may take to deliver every event (`--drain-timeout-seconds`). */
   readonly drainTimeoutMillis: number;
-  /** Where the delivery logs go (`--log-dir`; default: a new temporary directory). */
+  /** Where the run makes the directory of its delivery logs (`--log-dir`; default: the system's temporary directory). */
   readonly logDir?: string;
   /** Print the report as JSON (`--json`). */
   readonly json: boolean;
@@ -43,7 +43,7 @@ export const CHAOS_FLAGS: readonly FlagSpec[] = [
   { name: 'shards', value: 'N', description: `shards of the stream (default ${CHAOS_DEFAULTS.shards})` },
   { name: 'failover-ms', value: 'N', description: `failoverTimeMillis of the workers (default ${CHAOS_DEFAULTS.failoverTimeMillis})` },
   { name: 'drain-timeout-seconds', value: 'N', description: `time allowed after production to deliver every event (default ${CHAOS_DEFAULTS.drainTimeoutSeconds})` },
-  { name: 'log-dir', value: 'DIR', description: 'directory for the delivery logs (default: a new temporary directory)' },
+  { name: 'log-dir', value: 'DIR', description: "where the run makes its directory of delivery logs (default: the system's temporary directory)" },
   { name: 'json', description: 'print the report as JSON on stdout (progress stays on stderr)' },
 ];
 

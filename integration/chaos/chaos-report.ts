@@ -169,7 +169,9 @@ export function formatChaosReport(report: ChaosReport): string {
     ...report.faults.map((f) => {
       const what =
         f.kind === 'pause'
-          ? `for ${formatMillis(f.pausedMillis ?? 0)}`
+          ? f.pausedMillis === undefined
+            ? 'not resumed'
+            : `for ${formatMillis(f.pausedMillis)}`
           : `${f.stopMillis === undefined ? '' : `stopped in ${formatMillis(f.stopMillis)}, `}${f.restartedAs === undefined ? 'not restarted' : `restarted as ${f.restartedAs}`}`;
       const shards = f.shards.length === 0 ? 'no shards' : `shards ${f.shards.map(shortShardId).join(',')}`;
       return `  ${`${(f.atMillis / 1000).toFixed(1)} s`.padStart(7)}  ${KIND_LABEL[f.kind].padEnd(23)} ${f.worker.padEnd(6)} (${shards}) ${what}: ${formatCount(f.duplicates)} redelivered${f.zombies > 0 ? `, ${formatCount(f.zombies)} zombie deliveries` : ''}`;

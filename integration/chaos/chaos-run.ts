@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatMap, interval, lastValueFrom, map, range, take, type Subscription } from 'rxjs';
@@ -88,7 +88,9 @@ export async function runChaos(options: ChaosOptions, aws: AwsTarget, context: C
     const streamName = `${CHAOS_APPLICATION_NAME}-${options.seed}-${Date.now().toString(36)}`;
     const names = { streamName, tableName: `${streamName}-leases` };
     await lastValueFrom(kinesis.port.createStream(names.streamName, options.shards), { defaultValue: undefined });
-    const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), `reactive-kinesis-chaos-${options.seed}-`));
+    // A directory of its own, so that no other run's logs are read with this one's.
+    if (options.logDir !== undefined) mkdirSync(options.logDir, { recursive: true });
+    const logDir = mkdtempSync(join(options.logDir ?? tmpdir(), `reactive-kinesis-chaos-${options.seed}-`));
     return await new ChaosRun(options, names, aws, logDir, kinesis, dynamo, context).run();
   } finally {
     kinesis.close();
@@ -180,6 +182,7 @@ class ChaosRun {
       this.clearTimers();
       if (signal.aborted) {
         outcome = 'interrupted';
+        this.slots.forEach((slot) => (slot.ending = 'kill'));
         killAll();
       } else {
         // Pauses still under way end now; the checkpoints get an interval to catch up.
