@@ -78,9 +78,9 @@ export interface CheckpointFinding {
   readonly shardId: string;
   readonly owner: string | null;
   readonly checkpoint: string;
-  /** The highest position delivered (by anyone); absent when nothing was. */
+  /** The highest position delivered (by anyone); null when nothing was. */
   readonly lastDelivered: string | null;
-  /** The highest position acknowledged to the producer; absent when nothing was. */
+  /** The highest position acknowledged to the producer; null when nothing was. */
   readonly lastProduced: string | null;
   /** The checkpoint is past every delivered record: records may be skipped. */
   readonly ahead: boolean;
