@@ -3,43 +3,11 @@
  * against given endpoints, with a worker killed halfway: exit code 0 and nothing lost.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { DemoReport } from '../../lib/cli/demo/report';
 import { TEST_CREDENTIALS, TEST_REGION, dynalite, kinesisLocal } from '../support/emulators';
+import { jsonOutputOf, runScript, type Finished } from '../support/run-script';
 
-const ROOT = join(__dirname, '..', '..');
-
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a TypeScript entry of this repository in a child process, as tsx would. */
-function runScript(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, script), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function reportOf(run: Finished): DemoReport {
-  try {
-    return JSON.parse(run.stdout) as DemoReport;
-  } catch {
-    throw new Error(`no JSON report (exit code ${run.code}); stderr:\n${run.stderr}`);
-  }
-}
+const reportOf = (run: Finished): DemoReport => jsonOutputOf<DemoReport>(run);
 
 /** What every successful run shows. */
 function expectNothingLost(report: DemoReport, events: number): void {

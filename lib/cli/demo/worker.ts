@@ -154,7 +154,8 @@ export function consumeAndReport(conf: ConsumerConf, deps: ConsumerDeps, channel
   });
 }
 
-function loggerFor(workerId: string, io: CliIo): Logger {
+/** A logger that writes warnings to `io`'s error output, prefixed with the worker's id. */
+export function loggerFor(workerId: string, io: CliIo): Logger {
   const describe = (context: Readonly<Record<string, unknown>>) =>
     Object.entries(context)
       .map(([key, value]) => `${key}=${value instanceof Error ? value.message : String(value)}`)
