@@ -21,10 +21,11 @@ export interface CommittableEvent<A> {
   /** The position of the original record; the checkpoint moves past it once it is committed. */
   readonly sequenceNumber: CompoundSequenceNumber;
   /**
-   * The fencing token of the lease this event was read under: the lease counter when this worker
-   * acquired the shard. Every later tenure of the shard, by any worker, has a greater token, so a
-   * sink that remembers the greatest token it has seen per shard can refuse a write that carries a
-   * smaller one: the write of a worker that was paused past its lease while another took over.
+   * The fencing token of the lease this event was read under (`LeasedShard.fencingToken`): the
+   * lease counter when the shard was handed to the consumer. Every later tenure of the shard, by
+   * any worker, has a greater token, so a sink that remembers the greatest token it has seen per
+   * shard can refuse a write that carries a smaller one: the write of a worker that was paused
+   * past its lease while another took over.
    */
   readonly fencingToken: number;
   /** True once this event, or any event mapped from the same record, has been committed. */

@@ -66,7 +66,8 @@ import { SubscriptionLifetime } from './subscription-lifetime';
 export interface LeasedShard {
   readonly shardId: string;
   /**
-   * This tenure's fencing token: the lease counter when this worker acquired the shard, also on
+   * This tenure's fencing token: the lease counter when the shard was handed to the consumer (at
+   * its take, or at the renewal after which its parent shards were found finished), also on
    * every event ({@link CommittableEvent.fencingToken}). Any later tenure of the shard, here or on
    * another worker, has a greater one.
    */

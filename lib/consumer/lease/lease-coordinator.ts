@@ -78,8 +78,10 @@ import {
   catchError,
   concat,
   concatMap,
+  defaultIfEmpty,
   defer,
   exhaustMap,
+  filter,
   finalize,
   from,
   ignoreElements,
@@ -87,7 +89,10 @@ import {
   merge,
   mergeMap,
   of,
+  repeat,
   retry,
+  take,
+  takeUntil,
   tap,
   throwError,
   timeout,
@@ -97,6 +102,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import type { Lease } from '../../model/lease';
+import { LeaseStoreThrottledError } from '../../model/errors';
 import { CompoundSequenceNumber } from '../../model/sequence-number';
 import type { ChildShard, HashKeyRange, KinesisPort, Shard } from '../../ports/kinesis-port';
 import type { LeaseStorePort, LeaseUpdate, LeaseWriteResult } from '../../ports/lease-store-port';
@@ -185,9 +191,11 @@ export interface LeaseCoordinator {
   holds(shardId: string): boolean;
   /**
    * Takes back the handoff requests this worker made and has not taken up, for a worker that
-   * stops: each lease goes back to the worker asked, which keeps reading it, instead of being handed
-   * over to a worker that is gone and idling until it expires. A lease already handed over and not
-   * taken is given up. Faults are ignored (the request then times out as it would have).
+   * stops, instead of leaving the leases to a worker that is gone until they expire: each lease
+   * goes back to the worker asked, which keeps reading it when it has not noticed the request yet,
+   * and otherwise gives it up after its final checkpoint, free for any worker (itself included). A
+   * lease already handed over and not taken is given up. Faults are ignored (a request then times
+   * out as it would have). Unsubscribing from `events$` withdraws nothing.
    */
   withdrawRequests(): Observable<never>;
 }
@@ -208,8 +216,13 @@ interface HeldLease {
   validUntil: number;
   /** `LeaseAcquired` has been emitted (its parents were finished). */
   announced: boolean;
-  /** A write may have been applied although no answer said so: it errored, or the client sent it twice. */
-  uncertain: boolean;
+  /**
+   * A write that may have been applied although no answer said so (it timed out or lost its answer,
+   * or the client sent it twice): the checkpoint it would leave. Cleared once the table has told.
+   */
+  inDoubt?: { readonly checkpoint: string };
+  /** A handoff request on this lease was withdrawn while this worker was giving the lease up. */
+  withdrawn?: boolean;
   /** A renewal (with its retries) is under way. */
   renewing: boolean;
   /**
@@ -307,19 +320,25 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
         const startedAt = now();
         const inHandoff = entry.handoffUntil !== undefined;
         const update = heldConditions(build(entry.lease, inHandoff), workerId, inHandoff);
+        const doubt = { checkpoint: update.set?.checkpoint ?? entry.lease.checkpoint };
         const sent$ = defer(() => store.updateLease(tableName, shardId, update)).pipe(
+          // The ports the consumer builds bound every call more tightly; this keeps a lane from
+          // waiting forever on a port that does not.
+          timeout({ first: conf.failoverTimeMillis, scheduler }),
           // Applied here, not downstream: a sent write's answer counts even after its caller left.
           tap({
             next: (result) => {
               if (result._tag === 'Written') {
                 entry.lease = result.lease;
                 entry.validUntil = Math.max(entry.validUntil, validFor(startedAt));
-                entry.uncertain = false;
+                delete entry.inDoubt;
               } else if (result.maybeApplied === true) {
-                entry.uncertain = true;
+                entry.inDoubt = doubt;
               }
             },
-            error: () => (entry.uncertain = true),
+            error: (error: unknown) => {
+              if (mayHaveLanded(error)) entry.inDoubt = doubt;
+            },
           }),
         );
         return lanes.sent(shardId, sent$).pipe(
@@ -330,11 +349,17 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
               concatMap((stored) => {
                 const verdict = judgeReadBack(
                   workerId,
-                  { expectedCounter: update.expectedCounter, uncertain: entry.uncertain, inHandoff, ...(options.done === undefined ? {} : { done: (s: Lease) => options.done!(s, inHandoff) }) },
+                  {
+                    expectedCounter: update.expectedCounter,
+                    inDoubt: entry.inDoubt,
+                    inHandoff,
+                    known: entry.lease,
+                    ...(options.done === undefined ? {} : { done: (s: Lease) => options.done!(s, inHandoff) }),
+                  },
                   stored,
                 );
                 // Our writes to this lease are all answered now (one lane), and the table says what landed.
-                entry.uncertain = false;
+                delete entry.inDoubt;
                 switch (verdict._tag) {
                   case 'Lost':
                     return of(LOST);
@@ -347,6 +372,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
                     return attempt(readBacks + 1);
                   case 'Withdrawn':
                     entry.lease = verdict.lease;
+                    entry.withdrawn = true;
                     delete entry.handoffUntil;
                     return attempt(readBacks + 1);
                   case 'Retry':
@@ -358,9 +384,13 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
           }),
         );
       });
-    return defer(() =>
-      lanes.run(shardId, attempt(0)).pipe(timeout({ first: Math.max(0, entry.validUntil - now()), with: () => of(LOST), scheduler })),
+    // The deadline follows the lease's validity, which a write ahead in the lane may extend.
+    const expired$ = defer(() => timer(Math.max(0, entry.validUntil - now()), scheduler)).pipe(
+      repeat(),
+      filter(() => now() >= entry.validUntil),
+      take(1),
     );
+    return defer(() => lanes.run(shardId, attempt(0)).pipe(takeUntil(expired$), defaultIfEmpty(LOST)));
   };
 
   /**
@@ -382,8 +412,15 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
   const giveUp = (shardId: string, entry: HeldLease): Observable<never> =>
     defer(() => {
       releasedAt.set(shardId, now());
-      return writeHeld(shardId, entry, (lease, inHandoff) => releaseUpdate(lease, workerId, inHandoff), { requireHeld: false, done: showsRelease }).pipe(
+      return writeHeld(shardId, entry, (lease, inHandoff) => releaseUpdate(lease, workerId, inHandoff), {
+        requireHeld: false,
+        done: (stored, inHandoff) => showsRelease(workerId, stored, inHandoff),
+      }).pipe(
         retry({ delay: retryWhileValid(entry) }),
+        // The request was taken back: the lease is free now, for this worker as for any other.
+        tap(() => {
+          if (entry.withdrawn === true) releasedAt.delete(shardId);
+        }),
         catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
         ignoreElements(),
       );
@@ -428,7 +465,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
   /** Holds a lease just taken; announces it when its parents are finished. */
   const hold = (lease: Lease, since: number, observations: LeaseObservations): Observable<LeaseEvent> =>
     defer(() => {
-      const entry: HeldLease = { lease, validUntil: validFor(since), announced: false, uncertain: false, renewing: false };
+      const entry: HeldLease = { lease, validUntil: validFor(since), announced: false, renewing: false };
       held.set(lease.leaseKey, entry);
       releasedAt.delete(lease.leaseKey);
       requested.delete(lease.leaseKey);
@@ -446,6 +483,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
     excluded: recentlyReleased,
     hold,
     requested: (lease) => requested.set(lease.leaseKey, lease),
+    unrequested: (leaseKey) => requested.delete(leaseKey),
   });
 
   // ------------------------------------------------------------------ readiness
@@ -562,24 +600,33 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
 
   /**
    * Takes back one handoff request: the lease goes back to the worker asked while the request
-   * stands; a lease already handed over to this worker, and not taken, is given up instead.
+   * stands (even once the holder has noticed it and moved the counter: the lease read back shows
+   * it); a lease already handed over to this worker, and not taken, is given up instead. A few
+   * rounds at most; any failure leaves the request to time out as it would have.
    */
-  const withdraw = (asked: Lease): Observable<never> =>
-    defer(() => {
-      const update = withdrawHandoffUpdate(asked, workerId);
-      if (update === undefined) return EMPTY;
-      const retryWithdrawal = retryStoreCall<LeaseWriteResult>(TAKE_ATTEMPTS, conf, scheduler);
-      const giveUpHandedOver = (stored: Lease | undefined): Observable<unknown> =>
-        stored === undefined || stored.leaseOwner !== workerId || stored.checkpointOwner !== undefined || held.has(stored.leaseKey)
-          ? EMPTY
-          : defer(() => store.updateLease(tableName, stored.leaseKey, { expectedCounter: stored.leaseCounter, expectedOwner: workerId, expectedCheckpointOwner: null, remove: ['leaseOwner'] }));
-      return defer(() => store.updateLease(tableName, asked.leaseKey, update)).pipe(
-        retryWithdrawal,
-        concatMap((result) => (result._tag === 'Written' ? EMPTY : store.getLease(tableName, asked.leaseKey).pipe(concatMap(giveUpHandedOver)))),
-        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
-        ignoreElements(),
-      );
-    });
+  const withdraw = (asked: Lease): Observable<never> => {
+    const undo = (lease: Lease): LeaseUpdate | undefined => {
+      if (lease.leaseOwner !== workerId || held.has(lease.leaseKey)) return undefined;
+      return withdrawHandoffUpdate(lease, workerId) ?? heldConditions(releaseUpdate(lease, workerId, false), workerId, false);
+    };
+    const attempt = (lease: Lease, readBacks: number): Observable<unknown> =>
+      defer(() => {
+        const update = undo(lease);
+        if (update === undefined) return EMPTY;
+        return store.updateLease(tableName, lease.leaseKey, update).pipe(
+          retryStoreCall<LeaseWriteResult>(TAKE_ATTEMPTS, conf, scheduler),
+          concatMap((result) =>
+            result._tag === 'Written' || readBacks >= MAX_READ_BACKS
+              ? EMPTY
+              : store.getLease(tableName, lease.leaseKey).pipe(concatMap((stored) => (stored === undefined ? EMPTY : attempt(stored, readBacks + 1)))),
+          ),
+        );
+      });
+    return attempt(asked, 0).pipe(
+      catchError(() => EMPTY),
+      ignoreElements(),
+    );
+  };
 
   const withdrawRequests = (): Observable<never> =>
     defer(() => {
@@ -594,6 +641,15 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
   };
 
   return { events$, checkpoint, shardEnded, release, withdrawRequests, holds };
+}
+
+/**
+ * Whether a write that failed with `error` may have been applied all the same: a timeout, a lost
+ * connection or a 5xx may come after the table applied it; throttling and refusals (access denied,
+ * a malformed request) come before.
+ */
+function mayHaveLanded(error: unknown): boolean {
+  return isRetryable(error) && !(error instanceof LeaseStoreThrottledError);
 }
 
 /** The hash range a lease records, when it has a valid one. */

@@ -130,8 +130,9 @@ export function releaseUpdate(lease: Lease, workerId: string, inHandoff: boolean
 }
 
 /** Whether a lease read back shows {@link releaseUpdate} applied. */
-export function showsRelease(stored: Lease, inHandoff: boolean): boolean {
-  return inHandoff ? stored.checkpointOwner === undefined : stored.leaseOwner === undefined;
+export function showsRelease(workerId: string, stored: Lease, inHandoff: boolean): boolean {
+  // A completed handoff names the worker that asked; a withdrawn one names this worker again.
+  return inHandoff ? stored.checkpointOwner === undefined && stored.leaseOwner !== workerId : stored.leaseOwner === undefined;
 }
 
 /**

@@ -10,14 +10,20 @@
  */
 import type { Lease } from '../../model/lease';
 
-/** The failed write, as the coordinator sent it. */
+/** The failed write, as the coordinator sent it, and what the coordinator knew of the lease. */
 export interface FailedWrite {
   /** The counter the write was conditional on. */
   readonly expectedCounter: number;
-  /** An earlier write to this lease, or this one, may have been applied without our knowing. */
-  readonly uncertain: boolean;
+  /**
+   * An earlier write to this lease, or this one, whose outcome is unknown (it timed out or lost
+   * its answer, or the client sent it twice): the checkpoint it would leave (the lease's own when
+   * it sets none). `undefined` when every write so far is known to have landed or not.
+   */
+  readonly inDoubt: { readonly checkpoint: string } | undefined;
   /** The lease was in a handoff when the write was sent (`checkpointOwner` named this worker). */
   readonly inHandoff: boolean;
+  /** The lease as this worker last wrote or read it. */
+  readonly known: Lease;
   /** Whether a stored lease shows this very write applied (for writes whose effect is visible). */
   readonly done?: (stored: Lease) => boolean;
 }
@@ -43,18 +49,24 @@ const LOST: ReadBackVerdict = { _tag: 'Lost' };
  */
 export function judgeReadBack(workerId: string, write: FailedWrite, stored: Lease | undefined): ReadBackVerdict {
   if (stored === undefined) return LOST;
-  const { expectedCounter, uncertain, inHandoff } = write;
-  // Our own write landed unseen: the counter moved by exactly the one step it makes. Without an
-  // uncertain write, a counter that moved means another writer (a take, or a rewind of the
-  // checkpoint, which makes the owner take the lease afresh).
-  const ours = uncertain && stored.leaseCounter === expectedCounter + 1;
-  if (ours && write.done?.(stored) === true) return { _tag: 'Written', lease: stored };
-  if (!ours && stored.leaseCounter !== expectedCounter) return LOST;
+  const { expectedCounter, inDoubt, inHandoff, known } = write;
+  // The counter moved by exactly the one step a write of ours in doubt makes, leaving a checkpoint
+  // that write could have left. Any other move is another writer's: a take, a KCL 2.x steal, or a
+  // rewind of the checkpoint (which makes the owner take the lease afresh).
+  const stepOfOurs =
+    inDoubt !== undefined && stored.leaseCounter === expectedCounter + 1 && (stored.checkpoint === known.checkpoint || stored.checkpoint === inDoubt.checkpoint);
+  const unmoved = stored.leaseCounter === expectedCounter;
+  if (!(stepOfOurs || unmoved)) return LOST;
+  // Our own write also left the owner as we knew it (or removed it, as a release or shard end does).
+  const ownerAsKnown = stored.leaseOwner === known.leaseOwner || stored.leaseOwner === undefined;
+  if (stepOfOurs && ownerAsKnown && write.done?.(stored) === true) return { _tag: 'Written', lease: stored };
   const mine = stored.leaseOwner === workerId && stored.checkpointOwner === undefined;
   if (inHandoff) {
-    if (stored.checkpointOwner === workerId) return { _tag: 'Retry', lease: stored };
+    // Still the handoff we knew; a KCL 2.x steal would have replaced the owner and kept the marker.
+    if (stored.checkpointOwner === workerId) return stored.leaseOwner === known.leaseOwner ? { _tag: 'Retry', lease: stored } : LOST;
     return mine ? { _tag: 'Withdrawn', lease: stored } : LOST;
   }
+  // A request names the thief as owner: it came on our counter, or after our write in doubt.
   if (stored.checkpointOwner === workerId) return { _tag: 'Handoff', lease: stored };
-  return mine ? { _tag: 'Retry', lease: stored } : LOST;
+  return mine && (unmoved || ownerAsKnown) ? { _tag: 'Retry', lease: stored } : LOST;
 }

@@ -50,8 +50,13 @@ export interface TakeRoundContext<E> {
    * what the coordinator tells the consumer about it.
    */
   readonly hold: (lease: Lease, since: number, observations: LeaseObservations) => Observable<E>;
-  /** A handoff request of this worker landed: the lease as written. */
+  /**
+   * A handoff request of this worker is about to be sent: the lease as it will be written. Told
+   * before the write, so that a request still on its way when the loop stops can be withdrawn.
+   */
   readonly requested: (lease: Lease) => void;
+  /** The request did not land. */
+  readonly unrequested: (leaseKey: string) => void;
 }
 
 /** Marks a take lost to another worker's take of the same free lease. */
@@ -131,10 +136,14 @@ export function takeLoop<E>(context: TakeRoundContext<E>): Observable<E> {
     defer(() => {
       const update = requestHandoffUpdate(lease, workerId);
       if (update === undefined) return EMPTY;
+      context.requested({ ...lease, leaseOwner: workerId, checkpointOwner: lease.leaseOwner! });
       return orNothing(
         write(lease.leaseKey, update, (stored) => showsHandoffRequest(lease, workerId, stored)).pipe(
           concatMap((written) => {
-            if (written === undefined) return EMPTY;
+            if (written === undefined) {
+              context.unrequested(lease.leaseKey);
+              return EMPTY;
+            }
             context.requested(written.lease);
             return of<HandoffStarted>({ _tag: 'HandoffStarted', lease: written.lease, at: written.since });
           }),

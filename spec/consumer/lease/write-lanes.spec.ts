@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Observable, Subject, of, throwError } from 'rxjs';
+import { Observable, Subject, merge, of, tap, throwError } from 'rxjs';
 import { writeLanes } from '../../../lib/consumer/lease/write-lanes';
 
 /** A work that logs when it starts and finishes when told. */
@@ -105,5 +105,64 @@ describe('writeLanes must', () => {
     expect(lanes.isBusy('k')).to.equal(false);
     work.subscribe();
     expect(log).to.deep.equal(['start a']);
+  });
+
+  describe('with a sent call', () => {
+    it('let the call run on to its answer when its work is unsubscribed, and hand the lane on only then', () => {
+      const lanes = writeLanes();
+      const log: string[] = [];
+      const call = gated(log, 'call');
+      const next = gated(log, 'next');
+      const answers: string[] = [];
+      const first = lanes.run('k', lanes.sent('k', call.work.pipe(tap((v) => answers.push(v))))).subscribe();
+      lanes.run('k', next.work).subscribe();
+      first.unsubscribe();
+      expect(log, 'the call goes on; the next waits').to.deep.equal(['start call']);
+      expect(lanes.isBusy('k')).to.equal(true);
+      call.finish();
+      expect(answers, 'its answer is still seen upstream').to.deep.equal(['call']);
+      expect(log, 'the next starts once the call has answered').to.include('start next');
+      next.finish();
+      expect(lanes.isBusy('k')).to.equal(false);
+    });
+
+    it('hand the lane on after a sent call fails, its work gone or not', () => {
+      const lanes = writeLanes();
+      const log: string[] = [];
+      const call = gated(log, 'call');
+      const errors: unknown[] = [];
+      const first = lanes.run('k', lanes.sent('k', call.work)).subscribe({ error: (e: unknown) => errors.push(e) });
+      first.unsubscribe();
+      call.fail();
+      expect(errors, 'nobody is told any more').to.deep.equal([]);
+      expect(lanes.isBusy('k')).to.equal(false);
+
+      const second = gated(log, 'second');
+      lanes.run('k', lanes.sent('k', second.work)).subscribe({ error: (e: unknown) => errors.push(e) });
+      second.fail();
+      expect(errors).to.have.length(1);
+      expect(lanes.isBusy('k')).to.equal(false);
+    });
+
+    it('keep the lane while every one of several sent calls of a work is on its way', () => {
+      const lanes = writeLanes();
+      const log: string[] = [];
+      const one = gated(log, 'one');
+      const two = gated(log, 'two');
+      const work = lanes.run('k', merge(lanes.sent('k', one.work), lanes.sent('k', two.work))).subscribe();
+      work.unsubscribe();
+      one.finish();
+      expect(lanes.isBusy('k')).to.equal(true);
+      two.finish();
+      expect(lanes.isBusy('k')).to.equal(false);
+    });
+
+    it('outside a lane, be the call itself', () => {
+      const lanes = writeLanes();
+      const got: number[] = [];
+      lanes.sent('k', of(1, 2)).subscribe((v) => got.push(v));
+      expect(got).to.deep.equal([1, 2]);
+      expect(lanes.isBusy('k')).to.equal(false);
+    });
   });
 });
