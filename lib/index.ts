@@ -136,6 +136,7 @@ export type {
   KinesisConsumerDeps,
   KinesisConsumerOptions,
   LeasedShard,
+  OutOfRangeRecords,
   ProcessBatchOptions,
   Processor,
   ProcessorAnswer,
@@ -145,5 +146,5 @@ export type {
 } from './consumer';
 
 // Producer
-export { KinesisProducer, NoOpenShardsError, ProducerClosedError, ProducerOverflowError, kinesisSink, produce, pullable } from './producer';
+export { KinesisProducer, NoOpenShardsError, ProducerClosedError, ProducerOverflowError, RecordRefusedError, kinesisSink, produce, pullable } from './producer';
 export type { BackoffOptions, ProduceOptions, ProducerDeps, ProducerEventSource, Pullable } from './producer';

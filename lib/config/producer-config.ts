@@ -79,7 +79,11 @@ export interface ProducerConf {
   readonly maxConnections: number;
   /** `kpl.MinConnections`, default 1 (1..16, ≤ MaxConnections): connections kept open. */
   readonly minConnections: number;
-  /** `kpl.MaxUserRecordSize`, default 1048576: larger user records fail at once. */
+  /**
+   * `kpl.MaxUserRecordSize`, default 1048576: a user record whose data plus partition key is larger
+   * fails at once, as Kinesis counts them; aggregates stay within it too. Raise it (up to 10 MiB)
+   * for a stream whose maximum record size is raised.
+   */
   readonly maxUserRecordSize: number;
   /** `kpl.LogLevel`, default `info`. */
   readonly logLevel: 'info' | 'warning' | 'error';

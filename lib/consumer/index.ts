@@ -26,3 +26,4 @@ export type {
   ProcessorAnswer,
   ProcessorResult,
 } from './process-batch';
+export type { OutOfRangeRecords } from './deaggregate/deaggregate';
