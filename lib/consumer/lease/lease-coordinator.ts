@@ -95,7 +95,6 @@ import {
   takeUntil,
   tap,
   throwError,
-  timeout,
   timer,
   toArray,
   type Observable,
@@ -104,6 +103,7 @@ import {
 import type { Lease } from '../../model/lease';
 import { LeaseStoreThrottledError } from '../../model/errors';
 import { CompoundSequenceNumber } from '../../model/sequence-number';
+import { boundedLeaseStore } from '../../ports/bounded-calls';
 import type { ChildShard, HashKeyRange, KinesisPort, Shard } from '../../ports/kinesis-port';
 import type { LeaseStorePort, LeaseUpdate, LeaseWriteResult } from '../../ports/lease-store-port';
 import type { CheckpointWriteResult } from '../checkpoint/checkpoint-write';
@@ -260,6 +260,10 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
   /** Handoff requests of this worker not yet taken up, by lease key, as written. */
   const requested = new Map<string, Lease>();
   const lanes = writeLanes();
+  // The ports the consumer builds bound every call more tightly; this keeps a lane from waiting
+  // forever on a port that does not, with the same retryable TimedOut (a write then in doubt).
+  const failover = conf.failoverTimeMillis;
+  const heldWrites = boundedLeaseStore(store, { requestMillis: failover, readMillis: failover, setUpMillis: failover }, scheduler);
   const notices = new Subject<LeaseEvent>();
   let running = false;
 
@@ -321,10 +325,7 @@ export function leaseCoordinator(deps: LeaseCoordinatorDeps, settings: LeaseCoor
         const inHandoff = entry.handoffUntil !== undefined;
         const update = heldConditions(build(entry.lease, inHandoff), workerId, inHandoff);
         const doubt = { checkpoint: update.set?.checkpoint ?? entry.lease.checkpoint };
-        const sent$ = defer(() => store.updateLease(tableName, shardId, update)).pipe(
-          // The ports the consumer builds bound every call more tightly; this keeps a lane from
-          // waiting forever on a port that does not.
-          timeout({ first: conf.failoverTimeMillis, scheduler }),
+        const sent$ = defer(() => heldWrites.updateLease(tableName, shardId, update)).pipe(
           // Applied here, not downstream: a sent write's answer counts even after its caller left.
           tap({
             next: (result) => {
